@@ -1,0 +1,18 @@
+"""skbayes: hyperparameter search for scikit-learn.
+
+Drop-in ``BaseSearchCV`` estimators that choose candidates better than random
+search. Importing skbayes never imports torch, matplotlib or dask.
+"""
+
+from .search import LowDiscrepancySearchCV
+from .space import Categorical, Integer, Real
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "LowDiscrepancySearchCV",
+    "Real",
+    "Integer",
+    "Categorical",
+    "__version__",
+]
