@@ -293,7 +293,7 @@ def _check_estimator_accepts(estimator, sample, where):
         try:
             clone(estimator).set_params(**{name: value})
         except Exception:  # noqa: BLE001
-            hint = _suggest(name, valid)
+            hint = _suggest(estimator, name, value, valid)
             raise ValueError(
                 f"{where}: {name!r} is not a parameter of "
                 f"{type(estimator).__name__}{hint}. Valid parameters are: {valid}."
@@ -303,11 +303,20 @@ def _check_estimator_accepts(estimator, sample, where):
     ) from original
 
 
-def _suggest(name, valid):
-    prefixes = {v.split("__")[0] for v in valid}
-    for p in sorted(prefixes, key=len, reverse=True):
-        if name.startswith(p + "_") and not name.startswith(p + "__"):
-            return f" (did you mean {p + '__' + name[len(p) + 1:]!r}?)"
-    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
+def _suggest(estimator, name, value, valid):
+    """A name close to ``name`` that the estimator accepts, as a hint."""
+    prefixes = {v.split("__")[0] for v in valid if "__" in v}
+    prefixes |= set(getattr(estimator, "prefixes_", ()))  # skorch's routed prefixes
+    guesses = [
+        p + "__" + name[len(p) + 1 :]
+        for p in sorted(prefixes, key=len, reverse=True)
+        if name.startswith(p + "_") and not name.startswith(p + "__") and len(name) > len(p) + 1
+    ]
+    guesses += difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    for guess in guesses:
+        try:
+            clone(estimator).set_params(**{guess: value})
+        except Exception:  # noqa: BLE001
+            continue
+        return f" (did you mean {guess!r}?)"
+    return ""
