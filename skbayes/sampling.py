@@ -36,6 +36,9 @@ SAMPLERS = ("sobol", "halton", "lhs", "random")
 class _UniformEngine(qmc.QMCEngine):
     """Independent uniform points: the plain random-search baseline."""
 
+    def __init__(self, d, *, rng=None):
+        super().__init__(d=d, rng=rng)
+
     def _random(self, n=1, *, workers=1):
         return self.rng.random((n, self.d))
 
