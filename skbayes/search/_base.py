@@ -227,9 +227,10 @@ class BaseSearch(BaseSearchCV):
             record.n_candidates += len(batch)
             self._refresh_results()
             return np.full(len(batch), np.nan)
+        finally:
+            if batch_ctx is not None:
+                batch_ctx.call_on_fit_task_end(estimator=self)
         record.n_candidates += len(batch)
-        if batch_ctx is not None:
-            batch_ctx.call_on_fit_task_end(estimator=self)
         metric = self._told_metric(record.results)
         scores = np.asarray(record.results[f"mean_test_{metric}"][start:], dtype=float)
         failed = [n > 0 for n, _, _ in record.fit_failures[start:]]

@@ -56,7 +56,9 @@ class LowDiscrepancySearchCV(BaseSearch):
 
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
-        metrics, ``refit`` names the one that is reported as best.
+        metrics, ``refit`` names the one that is reported as best (and that
+        adaptive searches optimise; with a callable ``refit``, the first
+        metric).
 
     n_jobs : int, default=None
         Number of jobs to run in parallel (``-1``: all processors). Candidates
