@@ -4,13 +4,16 @@ Drop-in ``BaseSearchCV`` estimators that choose candidates better than random
 search. Importing skbayes never imports torch, matplotlib or dask.
 """
 
-from .search import LowDiscrepancySearchCV
+from .search import EvolutionarySearchCV, LowDiscrepancySearchCV
+from .search import HalvingBayesSearchCV
 from .space import Categorical, Integer, Real
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "LowDiscrepancySearchCV",
+    "EvolutionarySearchCV",
+    "HalvingBayesSearchCV",
     "Real",
     "Integer",
     "Categorical",

@@ -7,7 +7,8 @@ nested CV, pipelines, multimetric scoring, pickling, reproducibility, n_jobs,
 dask, failures and interruption.
 """
 
-from skbayes import LowDiscrepancySearchCV
+from skbayes import EvolutionarySearchCV, LowDiscrepancySearchCV
+from skbayes import HalvingBayesSearchCV
 
 
 def low_discrepancy(estimator, search_spaces, **kwargs):
@@ -16,7 +17,26 @@ def low_discrepancy(estimator, search_spaces, **kwargs):
     return LowDiscrepancySearchCV(estimator, search_spaces, **kwargs)
 
 
+def evolutionary(estimator, search_spaces, **kwargs):
+    # population_size=2: the interruption test counts on batches of 2 candidates
+    kwargs.setdefault("population_size", 2)
+    kwargs.setdefault("generations", 2)
+    kwargs.setdefault("random_state", 0)
+    return EvolutionarySearchCV(estimator, search_spaces, **kwargs)
+
+
+def halving_bayes(estimator, search_spaces, **kwargs):
+    # 2 brackets of 2 + 1 candidates (factor 2, min_resources="exhaust"): the
+    # interruption test counts on a first rung of 2, the all-failing test on 4
+    # candidates (a rung that fails whole ends its bracket)
+    for key, value in dict(n_candidates=2, factor=2, min_resources="exhaust", brackets=2, random_state=0).items():
+        kwargs.setdefault(key, value)
+    return HalvingBayesSearchCV(estimator, search_spaces, **kwargs)
+
+
 #: name -> factory(estimator, search_spaces, **search_kwargs)
 SEARCHES = {
     "low_discrepancy": low_discrepancy,
+    "evolutionary": evolutionary,
+    "halving_bayes": halving_bayes,
 }

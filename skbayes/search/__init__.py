@@ -1,6 +1,8 @@
 """The searches: scikit-learn ``BaseSearchCV`` subclasses sharing one loop."""
 
 from ._base import BaseSearch
+from ._evolutionary import EvolutionarySearchCV
+from ._halving import HalvingBayesSearchCV
 from ._low_discrepancy import LowDiscrepancySearchCV
 
-__all__ = ["BaseSearch", "LowDiscrepancySearchCV"]
+__all__ = ["BaseSearch", "LowDiscrepancySearchCV", "EvolutionarySearchCV", "HalvingBayesSearchCV"]
