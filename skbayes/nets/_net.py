@@ -1,0 +1,1045 @@
+"""skorch nets that tune like any scikit-learn estimator.
+
+What the classes here add to skorch's ``NeuralNetClassifier`` and
+``NeuralNetRegressor``, each in one small piece:
+
+- ``random_state`` seeds torch, numpy, Python's ``random`` and the training
+  DataLoader for the duration of ``fit`` (the global generators are restored
+  afterwards), so the same search picks the same winner run to run.
+- ``device="auto"`` and GPU slots (``_devices.py``): the device is chosen in
+  the process that trains, at fit, one GPU per parallel fit.
+- ``optimizer`` by name, ``weight_decay``/``momentum`` as plain parameters.
+- ``early_stopping``: a validation split carved from the data given to
+  ``fit`` (the training fold under cross-validation), patience, and the best
+  epoch's weights restored in memory (no checkpoint files that parallel fits
+  would overwrite).
+- A real Ctrl-C stops training *and* propagates (skorch swallows every
+  ``KeyboardInterrupt`` raised during training, which would let a search go
+  on to its next candidate).
+- ``module__*`` and ``optimizer__*`` names are checked against the module's
+  and optimizer's signatures when set, and their defaults are listed by
+  ``get_params(deep=True)``: a misspelt search dimension fails at once, with
+  a suggestion, not after every fit of the search.
+"""
+
+import contextlib
+import difflib
+import inspect
+import random
+import signal
+import threading
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+from skorch.utils import is_dataset, to_numpy
+from sklearn.base import is_classifier
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.validation import check_consistent_length, validate_data
+
+from ._devices import (
+    GPUSlots,
+    check_parallel_fits,
+    cuda_device_count,
+    is_pooled_cuda,
+    resolve_device,
+)
+from ._modules import ACTIVATIONS, MLP, OPTIMIZERS, optimizer_class
+
+# -- helpers ---------------------------------------------------------------------
+
+
+class _ResolvedAtFit:
+    """A constructor parameter that skorch reads in its resolved form.
+
+    ``get_params`` returns what the user set (``device="auto"``,
+    ``optimizer="adam"``); skorch's internals read ``self.device`` and get
+    what ``fit`` resolved it to (``"cuda:1"``, ``torch.optim.Adam``), kept in
+    ``resolved_params_``.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        resolved = obj.__dict__.get("resolved_params_")
+        if resolved is not None and self.name in resolved:
+            return resolved[self.name]
+        try:
+            return obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = value
+
+
+_RESOLVED = ("device", "optimizer", "train_split")
+
+
+def _init_parameters(target):
+    """Keyword parameters of a class's ``__init__`` (None: unknown or ``**kwargs``)."""
+    if not isinstance(target, type):
+        return None
+    try:
+        sig = inspect.signature(target.__init__)
+    except (TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())[1:]
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return {p.name: p.default for p in params if p.kind is not p.VAR_POSITIONAL}
+
+
+def _as_float32(X):
+    """Floating numpy input as float32, the dtype of torch's default weights."""
+    if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.dtype != np.float32:
+        return X.astype(np.float32)
+    return X
+
+
+def _seed_worker(worker_id):
+    """DataLoader ``worker_init_fn``: numpy and random follow torch's worker seed."""
+    seed = torch.initial_seed() % 2**32
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+@contextlib.contextmanager
+def _seeded(seed, device):
+    """Seed torch, numpy and random inside the block; restore them after.
+
+    Yields the ``torch.Generator`` that shuffles the training batches (None
+    without a seed).
+    """
+    if seed is None:
+        yield None
+        return
+    cuda = []
+    if device is not None and torch.device(device).type == "cuda":
+        cuda = [torch.device(device).index or 0]
+    py_state, np_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        random.seed(seed)
+        try:
+            yield torch.Generator().manual_seed(seed)
+        finally:
+            np.random.set_state(np_state)
+            random.setstate(py_state)
+
+
+class _InterruptWatch:
+    fired = False
+
+
+@contextlib.contextmanager
+def _watch_interrupts():
+    """Note whether a real SIGINT (Ctrl-C) arrives while the block runs.
+
+    skorch turns every ``KeyboardInterrupt`` raised during training into "stop
+    training" (its early stopping raises one), so a Ctrl-C alone would only end
+    the current fit. The handler keeps the previous handler's behaviour and
+    records the signal, so that ``fit`` can raise ``KeyboardInterrupt`` again
+    once skorch has cleaned up. Signals reach only the main thread; elsewhere
+    this does nothing.
+    """
+    watch = _InterruptWatch()
+    if threading.current_thread() is not threading.main_thread():
+        yield watch
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        if previous is signal.SIG_IGN:
+            return
+        watch.fired = True
+        if callable(previous):
+            previous(signum, frame)  # the default handler raises KeyboardInterrupt
+            watch.fired = False  # a custom handler chose not to interrupt
+            return
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield watch
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
+# -- the shared behaviour --------------------------------------------------------
+
+
+class _TunableNet:
+    """What every skbayes net adds to a skorch net (see the module docstring)."""
+
+    device = _ResolvedAtFit()
+    optimizer = _ResolvedAtFit()
+    train_split = _ResolvedAtFit()
+
+    #: ``module__*`` names the net sets itself (the MLP's architecture).
+    _module_supplied = ()
+
+    _tunable_constraints = {
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device, None],
+        "max_fits_per_gpu": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    # -- parameters --------------------------------------------------------------
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        for name in _RESOLVED:
+            if name in self.__dict__:
+                params[name] = self.__dict__[name]
+        if deep:
+            for key, value in self._routed_defaults().items():
+                params.setdefault(key, value)
+        return params
+
+    def set_params(self, **kwargs):
+        self._check_routed_names(kwargs)
+        return super().set_params(**kwargs)
+
+    def _routed_targets(self, params):
+        """(prefix, class, names the net supplies) for the routed prefixes we check."""
+        module = params.get("module", self.__dict__.get("module"))
+        opt = params.get("optimizer", self.__dict__.get("optimizer"))
+        try:
+            opt = optimizer_class(opt)
+        except ValueError:
+            opt = None
+        criterion = params.get("criterion", self.__dict__.get("criterion"))
+        return [
+            ("module", module, set(self._module_supplied)),
+            ("optimizer", opt, {"params", "lr", "weight_decay", "momentum"}),
+            ("criterion", criterion, set()),
+        ]
+
+    def _routed_defaults(self):
+        """``prefix__name -> default`` for the module's and optimizer's parameters."""
+        out = {}
+        for prefix, target, supplied in self._routed_targets({}):
+            if prefix == "criterion":
+                continue
+            for name, default in (_init_parameters(target) or {}).items():
+                if name not in supplied and default is not inspect.Parameter.empty:
+                    out[f"{prefix}__{name}"] = default
+        return out
+
+    def _check_routed_names(self, params):
+        """Refuse ``module__x``/``optimizer__x``/``criterion__x`` that the target does not take.
+
+        Also ``module_x`` (one underscore), which skorch would accept here and
+        refuse only when the net is initialised.
+        """
+        prefixes = sorted(set(self.prefixes_) | {"module", "criterion", "optimizer"},
+                          key=len, reverse=True)
+        for key in params:
+            for prefix in prefixes:
+                if key == prefix or key.startswith(prefix + "__") or not key.startswith(prefix):
+                    continue
+                suggestion = prefix + "__" + key[len(prefix) :].lstrip("_")
+                raise ValueError(
+                    f"{key!r} is not a parameter of {type(self).__name__} "
+                    f"(did you mean {suggestion!r}?)."
+                )
+        for prefix, target, supplied in self._routed_targets(params):
+            accepted = _init_parameters(target)
+            for key in params:
+                if not key.startswith(prefix + "__"):
+                    continue
+                name = key[len(prefix) + 2 :]
+                if "__" in name or (prefix == "optimizer" and name == "param_groups"):
+                    continue
+                if name in supplied and prefix == "module":
+                    raise ValueError(
+                        f"{key!r}: {type(self).__name__} sets the module's {name!r} itself; "
+                        f"tune the net's own parameter {name!r} instead."
+                    )
+                if accepted is None or name in accepted:
+                    continue
+                legal = sorted(set(accepted) - supplied)
+                close = difflib.get_close_matches(name, legal, n=1, cutoff=0.6)
+                hint = f" (did you mean {prefix + '__' + close[0]!r}?)" if close else ""
+                raise ValueError(
+                    f"{key!r} is not a parameter of {prefix} {target.__name__}{hint}. "
+                    f"Its parameters are {[f'{prefix}__{n}' for n in legal]}."
+                )
+
+    def _validate_tunable_params(self):
+        params = {name: self.__dict__.get(name) for name in self._tunable_constraints}
+        validate_parameter_constraints(self._tunable_constraints, params, type(self).__name__)
+        device = self.__dict__.get("device")
+        if isinstance(device, str) and device != "auto":
+            try:
+                torch.device(device)
+            except RuntimeError:
+                raise ValueError(
+                    f"The 'device' parameter of {type(self).__name__} must be 'auto', "
+                    f"'cpu', 'cuda', 'cuda:<index>' or None; got {device!r}."
+                ) from None
+        self._check_routed_names(self.get_params(deep=False))
+
+    # -- what fit resolves -------------------------------------------------------
+    def _draw_seed(self):
+        if self.random_state is None:
+            return None
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _resolve_train_split(self, seed):
+        split = self.__dict__.get("train_split")
+        if split is not None or not self.early_stopping:
+            return split
+        return ValidSplit(
+            self.validation_fraction, stratified=is_classifier(self), random_state=seed
+        )
+
+    def _resolve(self, seed, *, keep_device, hold_slot):
+        """Fill ``resolved_params_``; return the GPU lease to release after fit (or None)."""
+        previous = self.__dict__.get("resolved_params_") or {}
+        lease = None
+        if keep_device and "device" in previous:
+            device = previous["device"]
+        else:
+            device = resolve_device(self.__dict__.get("device"))
+        if device is not None and torch.device(device).type == "cuda":
+            n_gpus = cuda_device_count()
+            if n_gpus == 0:
+                raise RuntimeError(
+                    f"{type(self).__name__}(device={self.__dict__.get('device')!r}) asks "
+                    f"for CUDA, but torch sees no GPU here; use device='auto' to fall "
+                    f"back to the CPU."
+                )
+            limit = self.max_fits_per_gpu if hold_slot else None
+            index = None if is_pooled_cuda(device) else torch.device(device).index
+            lease = GPUSlots(n_gpus, limit).acquire(only=index)
+            device = lease.device
+            if lease.waited > 0:
+                warnings.warn(
+                    f"This fit waited {lease.waited:.1f} s for a free GPU: more nets train "
+                    f"in parallel than {n_gpus if index is None else 1} GPU(s) x "
+                    f"max_fits_per_gpu={limit} allow. Lower n_jobs, or raise "
+                    f"max_fits_per_gpu if several nets fit in one GPU's memory.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        self.__dict__["resolved_params_"] = {
+            "device": device,
+            "optimizer": optimizer_class(self.__dict__.get("optimizer")),
+            "train_split": self._resolve_train_split(seed),
+        }
+        self.random_seed_ = seed
+        return lease
+
+    @contextlib.contextmanager
+    def _training_session(self, *, keep_device):
+        """Validation, device, seeds and Ctrl-C handling around one training."""
+        if self.__dict__.get("_in_session_"):
+            yield
+            return
+        self._validate_tunable_params()
+        seed = self._draw_seed()
+        lease = self._resolve(seed, keep_device=keep_device, hold_slot=True)
+        with contextlib.ExitStack() as stack:
+            if lease is not None:
+                stack.callback(lease.release)
+            generator = stack.enter_context(_seeded(seed, self.device))
+            watch = stack.enter_context(_watch_interrupts())
+            self.__dict__["_in_session_"] = True
+            self.__dict__["_loader_generator_"] = generator
+            try:
+                yield
+            finally:
+                self.__dict__.pop("_in_session_", None)
+                self.__dict__.pop("_loader_generator_", None)
+        if watch.fired:
+            raise KeyboardInterrupt
+
+    @property
+    def device_(self):
+        """The device the net trained on (``"cpu"``, ``"cuda:0"``, ...)."""
+        resolved = self.__dict__.get("resolved_params_")
+        if resolved is None:
+            raise AttributeError(f"This {type(self).__name__} is not fitted yet: no device_.")
+        return resolved["device"]
+
+    # -- skorch hooks -------------------------------------------------------------
+    def initialize(self):
+        if not self.__dict__.get("_in_session_"):
+            # initialize() called directly: resolve, without holding a GPU slot
+            self._validate_tunable_params()
+            self._resolve(self._draw_seed(), keep_device=False, hold_slot=False)
+        return super().initialize()
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        with self._training_session(keep_device=self.initialized_):
+            return super().partial_fit(X, y, classes=classes, **fit_params)
+
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
+            )
+        return callbacks
+
+    def get_params_for(self, prefix):
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train":
+            params.setdefault("shuffle", True)
+            generator = self.__dict__.get("_loader_generator_")
+            if generator is not None:
+                params.setdefault("generator", generator)
+                if params.get("num_workers", 0) > 0:
+                    params.setdefault("worker_init_fn", _seed_worker)
+        return params
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix == "optimizer":
+            accepted = _init_parameters(self.optimizer) or {}
+            if "weight_decay" in accepted:
+                kwargs.setdefault("weight_decay", self.weight_decay)
+            if "momentum" in accepted:
+                kwargs.setdefault("momentum", self.momentum)
+        return args, kwargs
+
+    def get_dataset(self, X, y=None):
+        return super().get_dataset(_as_float32(X), y)
+
+    # -- searches ------------------------------------------------------------------
+    def _check_parallel_fits(self, n_workers):
+        """Called by skbayes searches before dispatching: warn on GPU oversubscription."""
+        return check_parallel_fits(
+            n_workers, self.__dict__.get("device"), self.max_fits_per_gpu
+        )
+
+    # -- pickling ------------------------------------------------------------------
+    def __setstate__(self, state):
+        raw = state.get("device")
+        resolved = state.get("resolved_params_")
+        if resolved is not None:
+            state["device"] = resolved["device"]
+        elif isinstance(raw, str) and raw == "auto":
+            state["device"] = "cpu"
+        super().__setstate__(state)
+        if resolved is not None:  # skorch may have mapped a missing GPU to the CPU
+            resolved["device"] = self.__dict__["device"]
+        self.__dict__["device"] = raw
+
+
+def _init_tunable(net, *, weight_decay, momentum, early_stopping, validation_fraction, patience,
+                  max_fits_per_gpu, random_state):
+    """Store the parameters skbayes adds to skorch's (skorch stores its own)."""
+    net.weight_decay = weight_decay
+    net.momentum = momentum
+    net.early_stopping = early_stopping
+    net.validation_fraction = validation_fraction
+    net.patience = patience
+    net.max_fits_per_gpu = max_fits_per_gpu
+    net.random_state = random_state
+
+
+class _ClassifierLabels:
+    """Any labels (strings, gaps) for skorch, which wants ``0..n_classes-1``."""
+
+    def _encode_labels(self, y, known=None):
+        if y is None or is_dataset(y):
+            return y
+        y = np.asarray(to_numpy(y) if torch.is_tensor(y) else y)
+        if y.ndim != 1:
+            return y
+        if known is None and self.classes is not None and len(self.classes):
+            known = np.asarray(self.classes)
+        if known is not None:
+            lookup = {c: i for i, c in enumerate(known.tolist())}
+            unknown = sorted({v for v in y.tolist() if v not in lookup}, key=str)
+            if unknown:
+                raise ValueError(
+                    f"y has labels {unknown[:5]} that are not among the classes {list(known)}."
+                )
+            classes = known
+            encoded = np.array([lookup[v] for v in y.tolist()], dtype=np.int64)
+        else:
+            classes, encoded = np.unique(y, return_inverse=True)
+        self.classes_fitted_ = classes
+        return encoded.astype(np.int64)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Go on training the net (initialising it first if needed).
+
+        Parameters
+        ----------
+        X : array-like, tensor, dict or skorch Dataset
+            Training input.
+        y : array-like of shape (n_samples,)
+            Labels; after the first call, only labels seen then (or given in
+            ``classes``) are allowed.
+        classes : array-like, optional
+            All the labels, for a first call that may not see each of them.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+        """
+        if not self.__dict__.get("_in_session_"):
+            known = self.__dict__.get("classes_fitted_") if self.initialized_ else None
+            if known is None and classes is not None:
+                known = np.asarray(classes)
+            y = self._encode_labels(y, known)
+        return super().partial_fit(X, y, classes=classes, **fit_params)
+
+    @property
+    def classes_(self):
+        classes = self.__dict__.get("classes_fitted_")
+        if classes is not None:
+            return classes
+        return super().classes_
+
+    def predict(self, X):
+        """Class labels for the samples in ``X`` (the labels given to ``fit``).
+
+        Parameters
+        ----------
+        X : array-like or skorch-compatible input
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        index = self.predict_proba(X).argmax(axis=1)
+        classes = self.__dict__.get("classes_fitted_")
+        return classes[index] if classes is not None else index
+
+
+_SHARED_PARAMS = """
+    optimizer : {"adam", "adamw", "sgd", "rmsprop", "adagrad"} or \
+torch.optim.Optimizer class, default="adam"
+        The optimizer. Its other arguments are routed with ``optimizer__*``
+        (e.g. ``optimizer__betas``), checked against its signature.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        L2 penalty, passed to optimizers that take one.
+
+    momentum : float, default=0.9
+        Momentum, passed to optimizers that take one (SGD, RMSprop).
+
+    batch_size : int, default=32
+        Mini-batch size (``-1``: the whole training set).
+
+    max_epochs : int, default=20
+        Training epochs (fewer with early stopping). A natural resource for
+        successive halving.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data given to ``fit`` (under
+        cross-validation: of the training fold, never the test fold), stop
+        when the validation loss has not improved for ``patience`` epochs and
+        restore the best epoch's weights (kept in memory, no checkpoint
+        files).
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping (stratified
+        for classifiers, drawn with ``random_state``).
+
+    patience : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+
+    train_split : callable or None, default=None
+        skorch's internal split, used instead of the one ``early_stopping``
+        builds. ``None``: train on all the data given to ``fit``.
+
+    device : "auto", "cpu", "cuda", "cuda:<index>" or None, default="auto"
+        Resolved at fit, in the process that trains: ``"auto"`` is a GPU when
+        torch sees one, else the CPU. ``"auto"`` and ``"cuda"`` take a free GPU
+        of this host (round robin over the visible GPUs, one fit per GPU at a
+        time, see ``max_fits_per_gpu``); ``"cuda:1"`` always that GPU.
+        ``device_`` says which device was used.
+
+    max_fits_per_gpu : int or None, default=1
+        How many fits may train on one GPU at the same time, counted across
+        the worker processes and threads of this host (lock files in
+        ``$SKBAYES_GPU_LOCK_DIR`` or the temp folder). A fit that finds every
+        slot taken waits for one; searches warn before they start when
+        ``n_jobs`` exceeds the GPU slots. ``None``: no limit.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch (weights, dropout), numpy, ``random`` and the order of
+        the training batches for each ``fit``; the global generators are
+        restored afterwards. With an int, the same data gives the same net,
+        whatever the process (on CPU; CUDA kernels may add run-to-run noise
+        unless ``torch.use_deterministic_algorithms(True)``). ``None``: not
+        seeded.
+
+    verbose : int, default=0
+        skorch's per-epoch log (0: silent).
+
+    **kwargs
+        Any other skorch parameter (``iterator_train__num_workers``,
+        ``callbacks``, ``callbacks__<name>__<param>``, ...).
+"""
+
+_SHARED_ATTRIBUTES = """
+    device_ : str
+        The device the net trained on.
+
+    resolved_params_ : dict
+        What ``fit`` made of ``device``, ``optimizer`` and ``train_split``.
+        skorch's internals read these (``net.device`` is the resolved device
+        after fit; ``get_params()`` still returns what was set).
+
+    random_seed_ : int or None
+        The seed drawn from ``random_state`` for the last fit.
+
+    module_, optimizer_, criterion_, history_
+        As in skorch.
+"""
+
+
+def _doc(text):
+    return text.replace("{shared_params}", _SHARED_PARAMS).replace(
+        "{shared_attributes}", _SHARED_ATTRIBUTES
+    )
+
+
+# -- any module -----------------------------------------------------------------------
+
+
+class NetClassifier(_ClassifierLabels, _TunableNet, NeuralNetClassifier):
+    __doc__ = _doc(
+        """A skorch classifier for any PyTorch module, ready to be tuned.
+
+    The module returns logits (one per class). Labels may be any values
+    (strings, gaps); ``classes_`` holds them and ``predict`` returns them.
+    Tune the module's arguments as ``module__<name>`` (checked against its
+    signature, listed by ``get_params()`` with their defaults).
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The network. Its constructor arguments are set as ``module__<name>``.
+
+    criterion : torch.nn.Module class, default=torch.nn.CrossEntropyLoss
+        The loss (logits in, class indices as targets).
+{shared_params}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``fit`` (or ``classes`` when given).
+{shared_attributes}
+    See Also
+    --------
+    MLPNetClassifier : A ready multilayer perceptron for tabular data.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skbayes.nets import NetClassifier
+    >>> class Linear(torch.nn.Module):
+    ...     def __init__(self, n_in=4, n_out=2):
+    ...         super().__init__()
+    ...         self.lin = torch.nn.Linear(n_in, n_out)
+    ...     def forward(self, X):
+    ...         return self.lin(X)
+    >>> X = np.random.RandomState(0).randn(40, 4)
+    >>> y = np.where(X[:, 0] > 0, "yes", "no")
+    >>> net = NetClassifier(Linear, max_epochs=5, random_state=0).fit(X, y)
+    >>> net.predict(X[:2]).dtype.kind
+    'U'
+    """
+    )
+
+    def __init__(self, module, *, criterion=torch.nn.CrossEntropyLoss, optimizer="adam",
+                 lr=1e-3, weight_decay=0.0, momentum=0.9, batch_size=32, max_epochs=20,
+                 early_stopping=False, validation_fraction=0.1, patience=5,
+                 train_split=None, device="auto", max_fits_per_gpu=1, random_state=None,
+                 verbose=0, **kwargs):
+        super().__init__(module, criterion=criterion, optimizer=optimizer, lr=lr,
+                         batch_size=batch_size, max_epochs=max_epochs,
+                         train_split=train_split, device=device, verbose=verbose, **kwargs)
+        _init_tunable(self, weight_decay=weight_decay, momentum=momentum,
+                      early_stopping=early_stopping, validation_fraction=validation_fraction,
+                      patience=patience, max_fits_per_gpu=max_fits_per_gpu,
+                      random_state=random_state)
+
+    def fit(self, X, y, **fit_params):
+        """Train the net from scratch (unless ``warm_start``) on ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : array-like, tensor, dict or skorch Dataset
+            Training input, as skorch takes it; floating numpy arrays are cast
+            to float32.
+        y : array-like of shape (n_samples,)
+            Labels, of any type.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+        """
+        y = self._encode_labels(y)
+        with self._training_session(keep_device=self.warm_start and self.initialized_):
+            super().fit(X, y, **fit_params)
+        return self
+
+
+class NetRegressor(_TunableNet, NeuralNetRegressor):
+    __doc__ = _doc(
+        """A skorch regressor for any PyTorch module, ready to be tuned.
+
+    The module returns one column per target. ``y`` may be 1-D (then
+    ``predict`` returns 1-D, as scikit-learn's regressors do) and of any
+    floating dtype.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The network. Its constructor arguments are set as ``module__<name>``.
+
+    criterion : torch.nn.Module class, default=torch.nn.MSELoss
+        The loss.
+{shared_params}
+    Attributes
+    ----------
+{shared_attributes}
+    See Also
+    --------
+    MLPNetRegressor : A ready multilayer perceptron for tabular data.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skbayes.nets import NetRegressor
+    >>> X = np.random.RandomState(0).randn(40, 3)
+    >>> y = X @ [1.0, -2.0, 0.5]
+    >>> net = NetRegressor(torch.nn.Linear, module__in_features=3, module__out_features=1,
+    ...                    lr=0.05, max_epochs=30, random_state=0).fit(X, y)
+    >>> net.predict(X).shape
+    (40,)
+    """
+    )
+
+    def __init__(self, module, *, criterion=torch.nn.MSELoss, optimizer="adam", lr=1e-3,
+                 weight_decay=0.0, momentum=0.9, batch_size=32, max_epochs=20,
+                 early_stopping=False, validation_fraction=0.1, patience=5,
+                 train_split=None, device="auto", max_fits_per_gpu=1, random_state=None,
+                 verbose=0, **kwargs):
+        super().__init__(module, criterion=criterion, optimizer=optimizer, lr=lr,
+                         batch_size=batch_size, max_epochs=max_epochs,
+                         train_split=train_split, device=device, verbose=verbose, **kwargs)
+        _init_tunable(self, weight_decay=weight_decay, momentum=momentum,
+                      early_stopping=early_stopping, validation_fraction=validation_fraction,
+                      patience=patience, max_fits_per_gpu=max_fits_per_gpu,
+                      random_state=random_state)
+
+    def _prepare_target(self, y):
+        if y is None or is_dataset(y) or torch.is_tensor(y):
+            return y
+        y = np.asarray(y, dtype=np.float32)
+        self.target_ndim_ = y.ndim
+        return y.reshape(-1, 1) if y.ndim == 1 else y
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Go on training the net (initialising it first if needed).
+
+        Parameters
+        ----------
+        X : array-like, tensor, dict or skorch Dataset
+            Training input.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        classes : None
+            Unused, for the scikit-learn API.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+        """
+        if not self.__dict__.get("_in_session_"):
+            y = self._prepare_target(y)
+        return super().partial_fit(X, y, classes=classes, **fit_params)
+
+    def fit(self, X, y, **fit_params):
+        """Train the net from scratch (unless ``warm_start``) on ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : array-like, tensor, dict or skorch Dataset
+            Training input; floating numpy arrays are cast to float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+        """
+        y = self._prepare_target(y)
+        with self._training_session(keep_device=self.warm_start and self.initialized_):
+            super().fit(X, y, **fit_params)
+        return self
+
+    def predict(self, X):
+        """Predicted targets, 1-D when ``fit`` was given a 1-D ``y``.
+
+        Parameters
+        ----------
+        X : array-like or skorch-compatible input
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        y_pred = super().predict(X)
+        if getattr(self, "target_ndim_", 2) == 1 and y_pred.ndim == 2 and y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+
+# -- the ready MLPs ---------------------------------------------------------------------
+
+_MLP_PARAMS = """
+    hidden_units : int, default=64
+        Width of every hidden layer.
+
+    n_layers : int, default=2
+        Number of hidden layers (0: a linear model).
+
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+
+    activation : str or torch.nn.Module class, default="relu"
+        One of "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "tanh",
+        "sigmoid", or a module class.
+
+    module : torch.nn.Module class, default=skbayes.nets.MLP
+        Built as ``module(n_features=..., n_outputs=..., hidden_units=...,
+        n_layers=..., dropout=..., activation=..., **module__kwargs)``.
+"""
+
+
+class _MLPNet:
+    """Builds the MLP from the net's own parameters and the data's shape."""
+
+    _module_supplied = ("n_features", "n_outputs", "hidden_units", "n_layers", "dropout",
+                        "activation")
+    _mlp_constraints = {
+        "hidden_units": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS)), type],
+    }
+
+    def _validate_tunable_params(self):
+        params = {name: getattr(self, name) for name in self._mlp_constraints}
+        validate_parameter_constraints(self._mlp_constraints, params, type(self).__name__)
+        super()._validate_tunable_params()
+
+    def _n_outputs(self):
+        raise AttributeError  # defined by the classifier and the regressor
+
+    def initialize_module(self):
+        if not hasattr(self, "n_features_in_"):
+            raise AttributeError(
+                f"{type(self).__name__} builds its module from the data: call fit first."
+            )
+        kwargs = self.get_params_for("module")
+        kwargs.update(
+            n_features=self.n_features_in_,
+            n_outputs=self._n_outputs(),
+            hidden_units=self.hidden_units,
+            n_layers=self.n_layers,
+            dropout=self.dropout,
+            activation=self.activation,
+        )
+        self.module_ = self.module(**kwargs)
+        return self
+
+    def _validate_X(self, X, y=None, reset=False):
+        if is_dataset(X) or torch.is_tensor(X):
+            return X
+        X = validate_data(self, X, dtype=np.float32, reset=reset)
+        if y is not None:
+            check_consistent_length(X, y)
+        return X
+
+    def get_dataset(self, X, y=None):
+        return super().get_dataset(self._validate_X(X), y)
+
+    def fit(self, X, y, **fit_params):
+        X = self._validate_X(X, y, reset=True)
+        return super().fit(X, y, **fit_params)
+
+
+class MLPNetClassifier(_MLPNet, NetClassifier):
+    __doc__ = _doc(
+        """A multilayer-perceptron classifier whose architecture and training are parameters.
+
+    Width, depth, dropout, activation, optimizer, learning rate, weight
+    decay, batch size and epochs are ordinary constructor parameters, so a
+    search space over them is one dict. Input and output sizes come from the
+    data at fit. A skorch ``NeuralNetClassifier`` underneath: every skorch
+    parameter and callback works.
+
+    Parameters
+    ----------
+{mlp_params}{shared_params}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``fit``.
+
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen in ``fit`` (pandas input only).
+{shared_attributes}
+    See Also
+    --------
+    NetClassifier : The same for any PyTorch module.
+    sklearn.neural_network.MLPClassifier : scikit-learn's own MLP (no GPU).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skbayes import LowDiscrepancySearchCV
+    >>> from skbayes.space import Integer, Real
+    >>> from skbayes.nets import MLPNetClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> pipe = make_pipeline(StandardScaler(), MLPNetClassifier(max_epochs=10, random_state=0))
+    >>> search = LowDiscrepancySearchCV(pipe, {
+    ...     "mlpnetclassifier__hidden_units": Integer(8, 64, prior="log-uniform"),
+    ...     "mlpnetclassifier__lr": Real(1e-3, 1e-1, prior="log-uniform"),
+    ...     "mlpnetclassifier__dropout": Real(0.0, 0.3)}, n_iter=4, cv=3, random_state=0)
+    >>> search.fit(X, y).best_score_ > 0.8
+    True
+    """.replace("{mlp_params}", _MLP_PARAMS)
+    )
+
+    def __init__(self, hidden_units=64, n_layers=2, dropout=0.0, activation="relu", *,
+                 module=MLP, criterion=torch.nn.CrossEntropyLoss, optimizer="adam", lr=1e-3,
+                 weight_decay=0.0, momentum=0.9, batch_size=32, max_epochs=20,
+                 early_stopping=False, validation_fraction=0.1, patience=5,
+                 train_split=None, device="auto", max_fits_per_gpu=1, random_state=None,
+                 verbose=0, **kwargs):
+        super().__init__(module, criterion=criterion, optimizer=optimizer, lr=lr,
+                         weight_decay=weight_decay, momentum=momentum, batch_size=batch_size,
+                         max_epochs=max_epochs, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, patience=patience,
+                         train_split=train_split, device=device,
+                         max_fits_per_gpu=max_fits_per_gpu, random_state=random_state,
+                         verbose=verbose, **kwargs)
+        self.hidden_units = hidden_units
+        self.n_layers = n_layers
+        self.dropout = dropout
+        self.activation = activation
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+
+class MLPNetRegressor(_MLPNet, NetRegressor):
+    __doc__ = _doc(
+        """A multilayer-perceptron regressor whose architecture and training are parameters.
+
+    Width, depth, dropout, activation, optimizer, learning rate, weight
+    decay, batch size and epochs are ordinary constructor parameters, so a
+    search space over them is one dict. Input and output sizes come from the
+    data at fit. Scale the target (e.g. with
+    :class:`~sklearn.compose.TransformedTargetRegressor`) when it is far from
+    unit scale. A skorch ``NeuralNetRegressor`` underneath.
+
+    Parameters
+    ----------
+{mlp_params}{shared_params}
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen in ``fit`` (pandas input only).
+{shared_attributes}
+    See Also
+    --------
+    NetRegressor : The same for any PyTorch module.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.preprocessing import scale
+    >>> from skbayes.nets import MLPNetRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> net = MLPNetRegressor(hidden_units=16, lr=1e-2, max_epochs=30, random_state=0)
+    >>> net.fit(scale(X), scale(y)).score(scale(X), scale(y)) > 0.4
+    True
+    """.replace("{mlp_params}", _MLP_PARAMS)
+    )
+
+    def __init__(self, hidden_units=64, n_layers=2, dropout=0.0, activation="relu", *,
+                 module=MLP, criterion=torch.nn.MSELoss, optimizer="adam", lr=1e-3,
+                 weight_decay=0.0, momentum=0.9, batch_size=32, max_epochs=20,
+                 early_stopping=False, validation_fraction=0.1, patience=5,
+                 train_split=None, device="auto", max_fits_per_gpu=1, random_state=None,
+                 verbose=0, **kwargs):
+        super().__init__(module, criterion=criterion, optimizer=optimizer, lr=lr,
+                         weight_decay=weight_decay, momentum=momentum, batch_size=batch_size,
+                         max_epochs=max_epochs, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, patience=patience,
+                         train_split=train_split, device=device,
+                         max_fits_per_gpu=max_fits_per_gpu, random_state=random_state,
+                         verbose=verbose, **kwargs)
+        self.hidden_units = hidden_units
+        self.n_layers = n_layers
+        self.dropout = dropout
+        self.activation = activation
+
+    def _n_outputs(self):
+        return self.target_width_
+
+    def fit(self, X, y, **fit_params):
+        y_arr = None if y is None or is_dataset(y) else np.asarray(to_numpy(y) if torch.is_tensor(y) else y)
+        self.target_width_ = 1 if y_arr is None or y_arr.ndim == 1 else y_arr.shape[1]
+        return super().fit(X, y, **fit_params)
