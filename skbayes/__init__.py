@@ -6,11 +6,13 @@ search. Importing skbayes never imports torch, matplotlib or dask.
 
 from .search import EvolutionarySearchCV, LowDiscrepancySearchCV
 from .search import HalvingBayesSearchCV
+from .search import BayesSearchCV
 from .space import Categorical, Integer, Real
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BayesSearchCV",
     "LowDiscrepancySearchCV",
     "EvolutionarySearchCV",
     "HalvingBayesSearchCV",

@@ -9,6 +9,7 @@ dask, failures and interruption.
 
 from skbayes import EvolutionarySearchCV, LowDiscrepancySearchCV
 from skbayes import HalvingBayesSearchCV
+from skbayes import BayesSearchCV
 
 
 def low_discrepancy(estimator, search_spaces, **kwargs):
@@ -34,9 +35,19 @@ def halving_bayes(estimator, search_spaces, **kwargs):
     return HalvingBayesSearchCV(estimator, search_spaces, **kwargs)
 
 
+def bayes(estimator, search_spaces, **kwargs):
+    # n_iter=4: the all-failing test counts 4 candidates; n_points=2 fixes the
+    # batches (same candidates for n_jobs=1 and 2; the interruption test
+    # counts on a first batch of 2)
+    for key, value in dict(n_iter=4, n_initial_points=2, n_points=2, random_state=0).items():
+        kwargs.setdefault(key, value)
+    return BayesSearchCV(estimator, search_spaces, **kwargs)
+
+
 #: name -> factory(estimator, search_spaces, **search_kwargs)
 SEARCHES = {
     "low_discrepancy": low_discrepancy,
+    "bayes": bayes,
     "evolutionary": evolutionary,
     "halving_bayes": halving_bayes,
 }

@@ -14,8 +14,8 @@ turns them into a value to maximise. They implement::
   unless the class sets ``encoding = "unit"`` (one coordinate per dimension,
   ``Space.to_unit``).
 - ``y`` holds standardised scores (mean 0, std 1), **greater is better**.
-  Failed candidates arrive already imputed with the worst observed score, so a
-  surrogate never sees ``nan``.
+  Failed candidates arrive already imputed (one standard deviation below the
+  worst observed score), so a surrogate never sees ``nan``.
 - ``fit`` may be called with zero rows (a subspace with no observation yet):
   ``predict`` must then return the prior.
 

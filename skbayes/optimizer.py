@@ -1,0 +1,546 @@
+"""Bayesian optimisation as an ask/tell object over a search space.
+
+:class:`Optimizer` is what ``BayesSearchCV`` runs, and it is usable alone to
+tune any black-box function::
+
+    opt = Optimizer({"x": Real(-2.0, 2.0), "kind": ["a", "b"]}, random_state=0)
+    for _ in range(30):
+        params = opt.ask()
+        opt.tell(params, score(params))   # greater is better, nan if it failed
+    opt.best_params, opt.best_score
+
+How a proposal is made:
+
+1. The first ``n_initial_points`` candidates are a scrambled Sobol design
+   (``skbayes.sampling``), split evenly between conditional subspaces.
+2. Then, for each subspace, a surrogate is fitted to the candidates told so
+   far in the model encoding of that subspace (``Space.one_hot``), on
+   standardised scores. A failed candidate (``nan``) gets a score one
+   standard deviation below the worst observed, so the model learns to avoid
+   its region.
+3. A regression surrogate (GP, random forest) is turned into a value to
+   maximise by the acquisition (log-EI, PI, UCB): the acquisition is evaluated
+   at many quasi-random candidates plus perturbations of the best observed
+   points, and the best ones are refined by L-BFGS-B on the continuous
+   coordinates when the surrogate gives gradients (the GP), or by a second
+   round of local perturbations otherwise. Integer and categorical
+   coordinates are always snapped to a legal value (``Space.canonical``).
+   A sampling surrogate (TPE) proposes by its own rule.
+4. The subspace whose best candidate has the greatest value wins; a candidate
+   already evaluated or already proposed is never proposed again.
+
+A batch of ``n`` candidates (``ask(n)``) is built by the constant liar rule:
+after each point is chosen, it is added to the data with the worst observed
+score, and the surrogate is conditioned on it (``update``: the GP keeps its
+hyperparameters and only refactorises), so the next point goes elsewhere.
+That is one model update per point of the batch, never more. Candidates asked
+but not yet told are treated the same way.
+"""
+
+import math
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import qmc
+
+from ._strategy import Strategy
+from .acquisition import get_acquisition
+from .sampling import LowDiscrepancyDesign
+from .space import Categorical, Space, compile_search_spaces
+from .surrogates import make_surrogate
+
+__all__ = ["Optimizer"]
+
+# candidates refined locally per proposal
+_N_REFINE = 5
+
+
+class Optimizer(Strategy):
+    """Ask/tell Bayesian optimizer over a search space.
+
+    Parameters
+    ----------
+    search_spaces : dict, list of dict or list of Space
+        The space(s), as :func:`skbayes.space.compile_search_spaces` takes
+        them; a list of dicts gives conditional subspaces.
+    surrogate : {"gp", "rf", "tpe"} or object, default="gp"
+        ``"gp"``: :class:`~skbayes.surrogates.GaussianProcess` (Matérn 5/2,
+        the best choice for a few to a few dozen mostly continuous
+        dimensions); ``"rf"``: :class:`~skbayes.surrogates.RandomForest`
+        (large or mostly categorical spaces); ``"tpe"``:
+        :class:`~skbayes.surrogates.TPE` (cheapest per proposal, categoricals
+        and conditional spaces natively). Or an instance of your own
+        surrogate (see :mod:`skbayes.surrogates._base`); it is cloned.
+    acquisition : {"ei", "pi", "ucb"} or callable, default="ei"
+        ``"ei"``: log expected improvement; ``"pi"``: (log) probability of
+        improvement; ``"ucb"``: upper confidence bound. A callable
+        ``f(mean, std, best, **acquisition_kwargs)`` returns values to
+        maximise. TPE ranks by its density ratio, which is its form of
+        expected improvement: it takes ``"ei"`` only.
+    n_initial_points : int, default=10
+        Candidates from the initial quasi-random design before the surrogate
+        is used (at least 1).
+    acquisition_kwargs : dict or None, default=None
+        ``{"xi": ...}`` for ``"ei"``/``"pi"`` (minimum improvement, in
+        standard deviations of the scores; default 0.01), ``{"kappa": ...}``
+        for ``"ucb"`` (default 1.96), anything for a callable.
+    n_iter : int or None, default=None
+        Total number of candidates to propose; None: no limit (the caller
+        stops). A finite space with fewer candidates lowers it, with a
+        warning.
+    n_candidates : int or None, default=None
+        Quasi-random candidates at which the acquisition is evaluated per
+        proposal and subspace; None: ``min(2048, max(512, 128 * n_dims))``
+        (TPE: its own ``n_candidates``).
+    random_state : int, numpy Generator or None, default=None
+        Seeds the design, the candidates and the surrogates.
+
+    Attributes
+    ----------
+    spaces : list of Space
+    history : dict of lists
+        Every told candidate (see :class:`skbayes._strategy.Strategy`).
+    surrogates_ : dict of int -> surrogate
+        The surrogate last fitted for each subspace.
+
+    Examples
+    --------
+    >>> from skbayes.optimizer import Optimizer
+    >>> from skbayes.space import Real
+    >>> opt = Optimizer({"x": Real(-2.0, 2.0)}, n_initial_points=4, random_state=0)
+    >>> for _ in range(12):
+    ...     p = opt.ask()
+    ...     opt.tell(p, -(p["x"] - 0.5) ** 2)
+    >>> bool(abs(opt.best_params["x"] - 0.5) < 0.1)
+    True
+    """
+
+    def __init__(
+        self,
+        search_spaces,
+        *,
+        surrogate="gp",
+        acquisition="ei",
+        n_initial_points=10,
+        acquisition_kwargs=None,
+        n_iter=None,
+        n_candidates=None,
+        random_state=None,
+    ):
+        if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
+            isinstance(s, Space) for s in search_spaces
+        ):
+            spaces = list(search_spaces)
+        else:
+            spaces = compile_search_spaces(search_spaces)
+        super().__init__(spaces)
+        self.surrogate = surrogate
+        self.acquisition = acquisition
+        self.n_initial_points = n_initial_points
+        self.acquisition_kwargs = acquisition_kwargs
+        self.n_candidates = n_candidates
+        self._check_params()
+        self._template = make_surrogate(surrogate)
+        self._sampling = callable(getattr(self._template, "propose", None))
+        if self._sampling and acquisition != "ei":
+            raise ValueError(
+                f"acquisition={acquisition!r} does not apply to surrogate="
+                f"{surrogate!r}: TPE ranks candidates by its density ratio "
+                "l(x)/g(x), which is its form of expected improvement. Use "
+                "acquisition='ei', or a regression surrogate ('gp', 'rf') for "
+                "'pi' and 'ucb'."
+            )
+        if not self._sampling:
+            self._acq, self._acq_kwargs, self._acq_grad = get_acquisition(
+                acquisition, acquisition_kwargs
+            )
+        elif acquisition_kwargs:
+            raise ValueError(
+                f"acquisition_kwargs {sorted(acquisition_kwargs)} do not apply to "
+                f"surrogate={surrogate!r}, which proposes by its own rule; set its "
+                "parameters on the surrogate instead (e.g. TPE(gamma=0.2))."
+            )
+        self.rng = np.random.default_rng(random_state)
+        capacity = sum(s.cardinality for s in self.spaces)
+        if n_iter is not None and capacity < n_iter:
+            warnings.warn(
+                f"The search space holds only {capacity} distinct candidates, "
+                f"fewer than n_iter={n_iter}. Running {capacity} iterations.",
+                UserWarning,
+            )
+            n_iter = int(capacity)
+        self.n_iter = n_iter
+        n_init = n_initial_points if n_iter is None else min(n_initial_points, n_iter)
+        n_init = int(min(n_init, capacity))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            self._initial = LowDiscrepancyDesign(self.spaces, n_init, rng=self.rng).plan
+        self._next_initial = 0
+        self._n_proposed = 0
+        self.surrogates_ = {}
+
+    def _check_params(self):
+        n = self.n_initial_points
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"n_initial_points must be an int >= 1; got {n!r}.")
+        if self.acquisition_kwargs is not None and not isinstance(self.acquisition_kwargs, dict):
+            raise TypeError(
+                f"acquisition_kwargs must be a dict or None; got {self.acquisition_kwargs!r}."
+            )
+        c = self.n_candidates
+        if c is not None and (not isinstance(c, (int, np.integer)) or isinstance(c, bool) or c < 1):
+            raise ValueError(f"n_candidates must be an int >= 1 or None; got {c!r}.")
+
+    # -- the public ask/tell conveniences ------------------------------------
+    def ask(self, n=None):
+        """Propose candidates.
+
+        Parameters
+        ----------
+        n : int or None, default=None
+            None: return one candidate (a dict). An int: return a list of up to
+            ``n`` distinct candidates (fewer, or none, when ``n_iter`` is
+            reached or the space is exhausted).
+
+        Returns
+        -------
+        params : dict or list of dict
+        """
+        if n is None:
+            out = super().ask(1)
+            if not out:
+                raise ValueError(
+                    "No candidate left: n_iter was reached or every candidate of "
+                    "the space has been proposed."
+                )
+            return out[0]
+        return super().ask(n)
+
+    def tell(self, params, scores):
+        """Record scores (greater is better; ``nan`` marks a failure).
+
+        Parameters
+        ----------
+        params : dict or list of dict
+        scores : float or array-like of float
+        """
+        if isinstance(params, dict):
+            params, scores = [params], [scores]
+        super().tell(params, scores)
+
+    @property
+    def best_params(self):
+        """The told candidate with the greatest score (None before any)."""
+        i = self._best_index()
+        return None if i is None else self.history["params"][i]
+
+    @property
+    def best_score(self):
+        """The greatest told score (nan before any finite one)."""
+        i = self._best_index()
+        return math.nan if i is None else self.history["score"][i]
+
+    def _best_index(self):
+        scores = np.asarray(self.history["score"], dtype=float)
+        if not np.isfinite(scores).any():
+            return None
+        return int(np.nanargmax(scores))
+
+    def warm_start(self, previous):
+        """Continue from ``previous``, an optimizer of an earlier run.
+
+        Its history is told to this one (the model will be fitted to it), the
+        part of the initial design it used is skipped, and its candidates count
+        against this optimizer's ``n_iter``.
+        """
+        super().warm_start(previous)
+        self._n_proposed = previous.n_told
+        self._next_initial = min(getattr(previous, "_next_initial", 0), len(self._initial))
+
+    @property
+    def n_remaining(self):
+        if self.n_iter is None:
+            return None
+        return max(0, self.n_iter - self._n_proposed)
+
+    # -- proposals ----------------------------------------------------------------
+    def _propose(self, n):
+        if self.n_iter is not None:
+            n = min(n, self.n_remaining)
+        exclude = [self.told_keys(s) for s in range(len(self.spaces))]
+        pending = [(s, u) for s, u, _ in self._pending.values()]
+        for s, u in pending:
+            exclude[s].update(self.spaces[s].keys(u[None, :]))
+        out = []
+        refit = True
+        while len(out) < n:
+            if self._next_initial < len(self._initial):
+                s, u = self._initial[self._next_initial]
+                self._next_initial += 1
+                if self.spaces[s].keys(u[None, :])[0] in exclude[s]:
+                    continue
+            else:
+                choice = self._model_proposal(exclude, pending + out, refit)
+                refit = False
+                if choice is None:
+                    break
+                s, u = choice
+            exclude[s].update(self.spaces[s].keys(u[None, :]))
+            out.append((s, np.asarray(u, dtype=float)))
+        self._n_proposed += len(out)
+        return out
+
+    def _data(self, lies):
+        """Told points plus lies, with scores imputed and standardised.
+
+        Scores are standardised over the finite told scores. A failed
+        candidate gets one standard deviation below the worst finite score:
+        worse than anything seen, so the model steers away, but not so far
+        that it distorts the fit. A lie (a point asked but not told yet) gets
+        the worst finite score (constant liar).
+        """
+        subspaces = list(self.history["subspace"]) + [s for s, _ in lies]
+        units = list(self.history["unit"]) + [u for _, u in lies]
+        told = np.asarray(self.history["score"], dtype=float)
+        finite = told[np.isfinite(told)]
+        scale = finite.std()
+        scale = scale if scale > 0 else 1.0
+        z = (told - finite.mean()) / scale
+        worst = z[np.isfinite(z)].min()
+        failed = worst - 1.0
+        y = np.concatenate([np.where(np.isfinite(z), z, failed), np.full(len(lies), worst)])
+        best = (finite.max() - finite.mean()) / scale
+        return np.asarray(subspaces, dtype=int), units, y, best
+
+    def _fresh_surrogate(self):
+        from sklearn.base import clone
+
+        model = clone(self._template) if hasattr(self._template, "get_params") else self._template
+        if hasattr(model, "get_params") and "random_state" in model.get_params(deep=False):
+            if model.get_params(deep=False)["random_state"] is None:
+                model.set_params(random_state=int(self.rng.integers(np.iinfo(np.int32).max)))
+        return model
+
+    def _model_proposal(self, exclude, lies, refit):
+        told = np.asarray(self.history["score"], dtype=float)
+        if not np.isfinite(told).any():
+            return self._random_proposal(exclude)
+        subspaces, units, y, best = self._data(lies)
+        threshold = None
+        if self._sampling and len(self.spaces) > 1 and hasattr(self._template, "threshold"):
+            threshold = self._template.threshold(y)
+        choices = []
+        for s, space in enumerate(self.spaces):
+            if not _has_room(space, exclude[s]):
+                continue
+            mask = subspaces == s
+            U = np.asarray([u for u, m in zip(units, mask) if m]).reshape(-1, space.n_dims)
+            ys = y[mask]
+            model = self.surrogates_.get(s)
+            if model is None:
+                model = self.surrogates_[s] = self._fresh_surrogate()
+            X = _encode(model, space, U)
+            if self._sampling:
+                model.fit(X, ys, threshold=threshold) if threshold is not None else model.fit(X, ys)
+                found = self._best_sampled(space, model, exclude[s])
+                if found is not None and threshold is not None:
+                    found = (found[0], found[1] + self._subspace_log_ratio(s, subspaces, y, threshold))
+            else:
+                model.fit(X, ys) if refit else model.update(X, ys)
+                found = self._maximise(space, model, best, U, ys, exclude[s])
+            if found is not None:
+                choices.append((found[1], s, found[0]))
+        if not choices:
+            return None
+        value, s, u = max(choices, key=lambda c: c[0])
+        return s, u
+
+    def _subspace_log_ratio(self, s, subspaces, y, threshold):
+        """log l(s) - log g(s): the subspace's share of good vs bad points."""
+        good = y >= threshold
+        k, w = len(self.spaces), getattr(self._template, "prior_weight", 1.0)
+        n_good_s = np.sum(good & (subspaces == s))
+        n_bad_s = np.sum(~good & (subspaces == s))
+        log_l = math.log((n_good_s + w / k) / (good.sum() + w))
+        log_g = math.log((n_bad_s + w / k) / ((~good).sum() + w))
+        return log_l - log_g
+
+    def _random_proposal(self, exclude):
+        """A uniformly drawn candidate not seen yet (no finite score to model)."""
+        order = self.rng.permutation(len(self.spaces))
+        for s in order:
+            space = self.spaces[s]
+            if not _has_room(space, exclude[s]):
+                continue
+            U = _candidates(space, 64, self.rng)
+            for u, key in zip(U, space.keys(U)):
+                if key not in exclude[s]:
+                    return s, u
+        return None
+
+    def _best_sampled(self, space, model, exclude):
+        U, values = model.propose(space, None, self.rng)
+        U = _snap(space, U)
+        found = _first_new(space, U, values, exclude)
+        if found is None and space.is_finite:
+            U = _unseen(space, exclude)
+            if len(U) == 0:
+                return None
+            return U[0], -math.inf
+        return found
+
+    def _acq_values(self, space, model, U, best):
+        X = _encode(model, space, U)
+        mean, std = model.predict(X, return_std=True)
+        return np.asarray(self._acq(mean, std, best, **self._acq_kwargs), dtype=float)
+
+    def _maximise(self, space, model, best, U_obs, y_obs, exclude):
+        """The candidate of ``space`` with the greatest acquisition, not in ``exclude``."""
+        n_cand = self.n_candidates or min(2048, max(512, 128 * space.n_dims))
+        if space.is_finite and space.cardinality <= n_cand:
+            U = _unseen(space, exclude)
+            if len(U) == 0:
+                return None
+            values = self._acq_values(space, model, U, best)
+            i = int(np.argmax(values))
+            return U[i], float(values[i])
+        U = _candidates(space, n_cand, self.rng)
+        if len(U_obs):
+            top = U_obs[np.argsort(-y_obs, kind="stable")[:_N_REFINE]]
+            U = np.vstack([U, _perturb(space, top, 64, 0.1, self.rng)])
+        U = _snap(space, U)
+        values = self._acq_values(space, model, U, best)
+        top = np.argsort(-values, kind="stable")[:_N_REFINE]
+        if getattr(model, "has_gradient", False) and self._acq_grad and _continuous(space).any():
+            refined, refined_values = self._refine(space, model, U[top], best)
+        else:
+            refined = _snap(space, _perturb(space, U[top], 32, 0.02, self.rng))
+            refined_values = self._acq_values(space, model, refined, best)
+        U = np.vstack([refined, U])
+        values = np.concatenate([refined_values, values])
+        found = _first_new(space, U, values, exclude)
+        if found is None and space.is_finite:
+            U = _unseen(space, exclude, limit=n_cand, rng=self.rng)
+            if len(U) == 0:
+                return None
+            values = self._acq_values(space, model, U, best)
+            i = int(np.argmax(values))
+            return U[i], float(values[i])
+        return found
+
+    def _refine(self, space, model, U0, best):
+        """L-BFGS-B on the continuous coordinates of the starts ``U0``, all at once.
+
+        The objective is the sum of the acquisition at each start: its Hessian
+        is block diagonal, so one quasi-Newton run refines every start.
+        """
+        cont = np.flatnonzero(_continuous(space))
+        cols = _model_columns(model, space)[cont]
+        k, c = U0.shape[0], cont.size
+        X0 = _encode(model, space, U0)
+
+        def objective(z):
+            X = X0.copy()
+            X[:, cols] = z.reshape(k, c)
+            mean, std, d_mean, d_std = model.predict(X, return_std=True, return_grad=True)
+            value, g_mean, g_std = self._acq(mean, std, best, return_grad=True, **self._acq_kwargs)
+            grad = g_mean[:, None] * d_mean[:, cols] + g_std[:, None] * d_std[:, cols]
+            return -float(np.sum(value)), -grad.ravel()
+
+        z0 = U0[:, cont].ravel()
+        with np.errstate(all="ignore"):
+            res = minimize(
+                objective, z0, jac=True, method="L-BFGS-B",
+                bounds=[(0.0, 1.0)] * z0.size, options={"maxiter": 40},
+            )
+        U = U0.copy()
+        z = res.x if np.all(np.isfinite(res.x)) else z0
+        U[:, cont] = np.clip(z.reshape(k, c), 0.0, 1.0)
+        U = np.vstack([U, U0])
+        return U, self._acq_values(space, model, U, best)
+
+
+# -- helpers on a Space --------------------------------------------------------------
+
+
+def _encode(model, space, U):
+    U = np.asarray(U, dtype=float).reshape(-1, space.n_dims)
+    if getattr(model, "encoding", "one_hot") == "unit":
+        return U
+    return space.one_hot(U)
+
+
+def _continuous(space):
+    """Which unit coordinates are continuous (free to move by gradient)."""
+    return np.array([not d.is_finite for d in space.dimensions], dtype=bool)
+
+
+def _model_columns(model, space):
+    """Model-encoding column of each unit coordinate (first column for one-hot)."""
+    if getattr(model, "encoding", "one_hot") == "unit":
+        return np.arange(space.n_dims)
+    cols, j = [], 0
+    for dim in space.dimensions:
+        cols.append(j)
+        j += dim.cardinality if isinstance(dim, Categorical) else 1
+    return np.asarray(cols, dtype=int)
+
+
+def _snap(space, U):
+    """Move finite coordinates to the centre of their value's cell (legal values)."""
+    U = np.array(U, dtype=float, copy=True).reshape(-1, space.n_dims)
+    for j, dim in enumerate(space.dimensions):
+        if dim.is_finite:
+            U[:, j] = dim.to_unit(dim.from_unit(U[:, j]))
+    return U
+
+
+def _candidates(space, n, rng):
+    if space.n_dims == 0:
+        return np.empty((1, 0))
+    engine = qmc.Sobol(space.n_dims, scramble=True, rng=rng)
+    m = max(0, math.ceil(math.log2(n)))
+    return engine.random_base2(m)[:n]
+
+
+def _perturb(space, centres, per_centre, scale, rng):
+    """Gaussian steps around ``centres``; finite coordinates redrawn with prob 1/d."""
+    if len(centres) == 0 or space.n_dims == 0:
+        return np.empty((0, space.n_dims))
+    C = np.repeat(np.asarray(centres, dtype=float), per_centre, axis=0)
+    steps = rng.normal(scale=scale, size=C.shape)
+    U = np.clip(C + steps, 0.0, 1.0)
+    finite = ~_continuous(space)
+    if finite.any():
+        redraw = (rng.random(C.shape) < 1.0 / space.n_dims) & finite[None, :]
+        U = np.where(finite[None, :], C, U)
+        U[redraw] = rng.random(int(redraw.sum()))
+    return U
+
+
+def _has_room(space, exclude):
+    return not (space.is_finite and len(exclude) >= space.cardinality)
+
+
+def _first_new(space, U, values, exclude, chunk=64):
+    """The candidate of greatest value whose key is not in ``exclude``."""
+    order = np.argsort(-np.asarray(values), kind="stable")
+    for start in range(0, len(order), chunk):
+        idx = order[start : start + chunk]
+        for i, key in zip(idx, space.keys(U[idx])):
+            if key not in exclude:
+                return U[i], float(values[i])
+    return None
+
+
+def _unseen(space, exclude, limit=None, rng=None):
+    """Candidates of a finite space not in ``exclude`` (all, or ``limit`` drawn)."""
+    if space.cardinality <= 100_000:
+        U = space.enumerate_unit()
+        keep = [i for i, key in enumerate(space.keys(U)) if key not in exclude]
+        return U[keep]
+    rng = rng or np.random.default_rng(0)
+    U = _snap(space, rng.random((limit or 1024, space.n_dims)))
+    keep = [i for i, key in enumerate(space.keys(U)) if key not in exclude]
+    return U[keep]
