@@ -48,6 +48,23 @@ class Strategy(ABC):
         """How many more candidates the strategy will propose (None: unbounded)."""
         return None
 
+    def warm_start(self, previous):
+        """Continue from ``previous``, the strategy of an earlier fit with a smaller budget.
+
+        Called by ``warm_start=True`` on a strategy just built with the new
+        budget (and the same seed): it must take over what ``previous`` has
+        evaluated, so that it proposes new candidates only, up to its own
+        budget counted from the start of the first fit. The default tells it
+        ``previous``'s whole history, which is enough for a strategy whose
+        proposals and budget follow from its history; others override it.
+
+        Parameters
+        ----------
+        previous : Strategy
+            A strategy of the same class, over the same spaces.
+        """
+        self.tell(previous.history["params"], previous.history["score"])
+
     # -- the protocol ------------------------------------------------------
     def ask(self, n=1):
         """Propose up to ``n`` candidates (fewer, or none, when done).

@@ -193,6 +193,24 @@ class LowDiscrepancyDesign(Strategy):
     def n_remaining(self):
         return len(self.plan) - self._next
 
+    def warm_start(self, previous):
+        """Continue ``previous``'s design up to this one's ``n_iter`` in all.
+
+        The candidates ``previous`` evaluated are dropped from this design:
+        with the same seed, a Sobol' or Halton design of a single subspace
+        begins with the smaller one, so the search goes on along the same
+        sequence. A Latin hypercube does not extend: the new candidates are
+        the first ones of a new, larger hypercube.
+        """
+        super().warm_start(previous)
+        told = {(s, k) for s in range(len(self.spaces)) for k in self.told_keys(s)}
+        left = [
+            (s, u) for s, u in self.plan[self._next :]
+            if (s, self.spaces[s].keys(np.asarray(u)[None, :])[0]) not in told
+        ]
+        self.plan = left[: max(0, self.n_iter - previous.n_told)]
+        self._next = 0
+
     def _propose(self, n):
         batch = self.plan[self._next : self._next + n]
         self._next += len(batch)

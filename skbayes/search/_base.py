@@ -17,9 +17,26 @@ Two things scikit-learn's own loop does not do, and this one does:
   some batches, ``cv_results_`` and ``fit_errors_`` still hold every candidate
   evaluated so far before the exception propagates. Only the batch in flight is
   lost.
+
+And the loop around it (issue 7):
+
+- ``callbacks`` are called after every batch with a
+  :class:`~skbayes.callbacks.SearchState`; one returning True stops the search.
+- The CV splits are computed once per fit and every batch is evaluated on
+  them, so that candidates are compared on the same folds (also with a
+  splitter that shuffles without a seed) and a resumed search uses the folds
+  of the first run.
+- A search resumes from a snapshot (a checkpoint file, or the fitted search's
+  own record with ``warm_start=True``): the snapshot's raw per-fold results are
+  *replayed*, that is inserted into the lists scikit-learn builds
+  ``cv_results_`` from, exactly as the batches that failed whole are inserted
+  (``_Record.merge``), so nothing is refitted and ``cv_results_`` is the same
+  as if the search had never stopped.
 """
 
+import copy
 import difflib
+import time
 from abc import abstractmethod
 
 import numpy as np
@@ -27,7 +44,10 @@ from joblib import effective_n_jobs
 from sklearn.base import clone
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_method_params, indexable
 
+from .. import _checkpoint
+from ..callbacks import Callback, SearchState
 from ..space import compile_search_spaces
 
 _ALL_FAILED = "fits failed."
@@ -53,13 +73,47 @@ class _Record:
         self.failed_batches = []  # (start, params, message, more_results)
         self.fit_failures = []  # per candidate: (n_failed_folds, n_folds, message)
         self.n_candidates = 0
+        self.replayed = None  # (params, out, more_results) taken from a snapshot
+        self.merged = None  # the lists of the last _format_results, merged
+        self.splits = None  # the CV splits of this fit: list of (train, test)
+        self.n_replayed = 0
+        self.fingerprint = {}  # settings_fingerprint of the search
+        self.data = None  # data_fingerprint of X, y and the fit parameters
+
+    def replay(self, snapshot):
+        """Take over what a snapshot evaluated; it is merged before new batches."""
+        params, out = list(snapshot["params"]), list(snapshot["out"])
+        if params:
+            self.replayed = (params, out, {k: list(v) for k, v in snapshot["more_results"].items()})
+        self.failed_batches = list(snapshot["failed_batches"])
+        self.n_candidates = self.n_replayed = snapshot["n_candidates"]
+
+    def evaluated(self):
+        """``(params, out, more_results, failed_batches)`` of every candidate so far.
+
+        The failed batches are those not merged into the lists yet (when no
+        batch has succeeded since the start or the replay).
+        """
+        if self.merged is not None:
+            params, out, more = self.merged
+            return list(params), list(out), {k: list(v) for k, v in more.items()}, []
+        if self.replayed is not None:
+            params, out, more = self.replayed
+            return list(params), list(out), {k: list(v) for k, v in more.items()}, list(self.failed_batches)
+        return [], [], {}, list(self.failed_batches)
 
     def merge(self, candidate_params, n_splits, out, more_results):
-        """Insert the batches that failed whole at their place in the lists."""
-        if not self.failed_batches:
+        """Put the replayed candidates first, then the failed batches at their place."""
+        if not self.failed_batches and self.replayed is None:
             return candidate_params, out, more_results
         candidate_params, out = list(candidate_params), list(out)
         more_results = {k: list(v) for k, v in (more_results or {}).items()}
+        if self.replayed is not None:
+            r_params, r_out, r_more = self.replayed
+            candidate_params = r_params + candidate_params
+            out = r_out + out
+            for key in set(r_more) | set(more_results):
+                more_results[key] = list(r_more.get(key, [])) + more_results.get(key, [])
         for start, params, message, more in self.failed_batches:
             records = [
                 _failed_fit_record(out[k], message, self.error_score)
@@ -118,7 +172,27 @@ class BaseSearch(BaseSearchCV):
         **BaseSearchCV._parameter_constraints,
         "search_spaces": [dict, list],
         "random_state": ["random_state"],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
     }
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Every search should take ``callbacks`` and ``warm_start``; one whose
+        # __init__ does not yet list them runs without (they keep the defaults
+        # the base __init__ sets), and is not validated for parameters it lacks.
+        import inspect
+
+        init_params = inspect.signature(cls.__init__).parameters
+        missing = [p for p in ("callbacks", "warm_start") if p not in init_params]
+        if missing and "__init__" in cls.__dict__:
+            cls._parameter_constraints = {
+                k: v for k, v in cls._parameter_constraints.items() if k not in missing
+            }
+
+    #: Parameters that set how many candidates a search evaluates: a snapshot
+    #: that differs from the search only in these is extended by warm_start.
+    _budget_params = ("n_iter", "generations")
 
     @abstractmethod
     def __init__(
@@ -135,6 +209,8 @@ class BaseSearch(BaseSearchCV):
         random_state=None,
         error_score=np.nan,
         return_train_score=False,
+        callbacks=None,
+        warm_start=False,
     ):
         super().__init__(
             estimator=estimator,
@@ -149,6 +225,8 @@ class BaseSearch(BaseSearchCV):
         )
         self.search_spaces = search_spaces
         self.random_state = random_state
+        self.callbacks = callbacks
+        self.warm_start = warm_start
 
     # -- what a search writes ------------------------------------------------
     @abstractmethod
@@ -176,35 +254,255 @@ class BaseSearch(BaseSearchCV):
             _check_estimator_accepts(self.estimator, sample, where)
         return spaces
 
+    def fit(self, X, y=None, **params):
+        """Run the search: cross-validate candidates, then refit the best one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target; None for unsupervised learning.
+
+        **params : dict of str -> object
+            Parameters passed to the ``fit`` method of the estimator, the
+            scorer and the CV splitter (``groups``), as in
+            :meth:`sklearn.model_selection.GridSearchCV.fit`.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        # _run_search reads the data to compute the CV splits once and to
+        # fingerprint the data of a checkpoint.
+        self._fit_inputs = (X, y, params)
+        try:
+            return super().fit(X, y, **params)
+        finally:
+            del self._fit_inputs
+
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         spaces = self._check_search_spaces()
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        strategy = self._make_strategy(spaces, np.random.default_rng(seed))
-        self.strategy_ = strategy
+        callbacks = _check_callbacks(self.callbacks)
+        own = self.__dict__.pop("_search_record_", None)
         n_workers = effective_n_jobs(self.n_jobs)
         record = self._record = _Record(self.error_score)
+        record.fingerprint = _checkpoint.settings_fingerprint(self)
+        record.data = self._data_fingerprint()
+        record.splits = self._compute_splits()
+        snapshot = own if self.warm_start else None
+        if snapshot is None:
+            for cb in callbacks:
+                if isinstance(cb, Callback):
+                    snapshot = cb.restore(self)
+                    if snapshot is not None:
+                        break
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        strategy = self._start_strategy(spaces, np.random.default_rng(seed), snapshot)
+        self.strategy_ = strategy
+        self.stop_reason_ = None
         search_ctx = None
         if callback_ctx is not None:
             search_ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=None
             ).call_on_fit_task_begin(estimator=self)
+        begin = time.perf_counter()
+        state = self._state(begin, n_batches=0, batch_size=0, batch_time=0.0)
+        begun, completed = [], False
         try:
-            while True:
+            for cb in callbacks:
+                if isinstance(cb, Callback):
+                    cb.on_search_begin(state)
+                    begun.append(cb)
+            # a replayed search that would have stopped here stops here
+            stop = record.n_replayed > 0 and self._notify(callbacks, state)
+            n_batches, last = 0, begin
+            while not stop:
                 batch = strategy.ask(self._batch_size(n_workers))
                 if not batch:
                     break
                 scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx)
                 strategy.tell(batch, scores)
+                n_batches += 1
+                now = time.perf_counter()
+                state = self._state(begin, n_batches=n_batches, batch_size=len(batch), batch_time=now - last)
+                stop = self._notify(callbacks, state)
+                last = time.perf_counter()
             if record.results is None:
-                raise ValueError(
-                    f"All the {record.n_candidates} candidates failed on every "
-                    f"fold.\n{record.failed_batches[-1][2]}"
-                )
+                if record.replayed is None:
+                    raise ValueError(
+                        f"All the {record.n_candidates} candidates failed on every "
+                        f"fold.\n{record.failed_batches[-1][2]}"
+                        if record.failed_batches
+                        else "The search evaluated no candidate."
+                    )
+                self._hand_replay_to_sklearn(evaluate_candidates)
+            completed = True
         finally:
-            self._publish_record()
+            for cb in begun:
+                cb.on_search_end(state)
+            self._publish_record(completed)
             del self._record
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
+
+    # -- resuming and callbacks ----------------------------------------------
+    def _data_fingerprint(self):
+        inputs = getattr(self, "_fit_inputs", None)
+        return None if inputs is None else _checkpoint.data_fingerprint(*inputs)
+
+    def _compute_splits(self):
+        """The CV splits of this fit, computed as ``BaseSearchCV.fit`` does."""
+        inputs = getattr(self, "_fit_inputs", None)
+        if inputs is None:  # _run_search called without our fit
+            return None
+        X, y, params = inputs
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        routed = self._get_routed_params_for_fit(params)
+        return [
+            (np.asarray(train), np.asarray(test))
+            for train, test in self._checked_cv_orig.split(X, y, **routed.splitter.split)
+        ]
+
+    def _start_strategy(self, spaces, rng, snapshot):
+        """A new strategy, the snapshot's (resume) or one extending it (warm start)."""
+        if snapshot is None:
+            return self._make_strategy(spaces, rng)
+        extend = self._check_snapshot(snapshot)
+        record = self._record
+        if snapshot.get("splits") is not None:
+            record.splits = [(np.asarray(tr), np.asarray(te)) for tr, te in snapshot["splits"]]
+        record.replay(snapshot)
+        previous = copy.deepcopy(snapshot["strategy"])
+        if not extend:
+            return previous
+        strategy = self._make_strategy(spaces, rng)
+        strategy.warm_start(previous)
+        return strategy
+
+    def _check_snapshot(self, snapshot):
+        """Raise if the snapshot cannot be resumed; return True to extend it."""
+        record, source = self._record, snapshot.get("source", "the previous fit")
+        own = source == "the previous fit"
+        advice = (
+            "Set warm_start=False to start over."
+            if own
+            else "Fit the same search to resume it, or delete the file (or pass "
+            "CheckpointSaver(..., resume=False)) to start over."
+        )
+        name = type(self).__name__
+        if snapshot.get("search") != name:
+            raise ValueError(
+                f"{source} was written by {snapshot.get('search')}, not {name}; it "
+                f"cannot be resumed. {advice}"
+            )
+        if None not in (snapshot.get("data"), record.data) and snapshot["data"] != record.data:
+            raise ValueError(
+                f"{source} was fitted on other data (X, y or fit parameters differ); "
+                f"it cannot be resumed on this data. {advice}"
+            )
+        if snapshot.get("n_splits") is not None and snapshot["n_splits"] != self.n_splits_:
+            raise ValueError(
+                f"{source} used {snapshot['n_splits']} CV splits; this search uses "
+                f"{self.n_splits_}. {advice}"
+            )
+        old, new = snapshot["settings"], record.fingerprint
+        differ = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        settings = [k for k in differ if k not in self._budget_params]
+        if settings:
+            raise ValueError(
+                f"{source} was written by a search with other settings: "
+                f"{', '.join(settings)} differ. {advice}"
+            )
+        if differ and not self.warm_start:
+            budget = ", ".join(f"{k}={snapshot['budget'].get(k)!r}" for k in differ)
+            raise ValueError(
+                f"{source} was written by a search with {budget}. Set "
+                f"warm_start=True to extend it to this search's budget. {advice}"
+            )
+        return bool(differ)
+
+    def _snapshot(self):
+        """Everything needed to resume this fit (what a checkpoint holds)."""
+        record = self._record
+        params, out, more, failed = record.evaluated()
+        return {
+            "search": type(self).__name__,
+            "settings": dict(record.fingerprint),
+            "budget": {k: v for k, v in self.get_params(deep=False).items() if k in self._budget_params},
+            "data": record.data,
+            "n_splits": self.n_splits_,
+            "splits": record.splits,
+            "n_candidates": record.n_candidates,
+            "params": params,
+            "out": out,
+            "more_results": more,
+            "failed_batches": failed,
+            "strategy": self.strategy_,
+        }
+
+    def _state(self, begin, **kwargs):
+        strategy = self.strategy_
+        remaining = strategy.n_remaining
+        return SearchState(
+            self,
+            list(strategy.history["params"]),
+            strategy.history["score"],
+            n_planned=None if remaining is None else strategy.n_told + remaining,
+            n_replayed=self._record.n_replayed,
+            elapsed=time.perf_counter() - begin,
+            snapshot=self._snapshot,
+            **kwargs,
+        )
+
+    def _notify(self, callbacks, state):
+        """Call every callback (all of them, also after one asks to stop)."""
+        stop = None
+        for cb in callbacks:
+            if cb(state) and stop is None:
+                stop = cb
+        if stop is not None:
+            if isinstance(stop, Callback):
+                self.stop_reason_ = stop.stop_message(state)
+            else:
+                self.stop_reason_ = (
+                    f"callback {getattr(stop, '__name__', repr(stop))} returned True after "
+                    f"{state.n_evaluated} candidates."
+                )
+        return stop is not None
+
+    def _hand_replay_to_sklearn(self, evaluate_candidates):
+        """Give scikit-learn the replayed candidates when no batch was evaluated.
+
+        ``BaseSearchCV.fit`` builds ``cv_results_`` from lists local to it that
+        only ``evaluate_candidates`` fills. When a resumed search has nothing
+        left to evaluate (or every new batch failed whole), those lists are
+        filled here, through the closure of ``evaluate_candidates``.
+        """
+        record = self._record
+        names = evaluate_candidates.__code__.co_freevars
+        cells = dict(zip(names, evaluate_candidates.__closure__ or ()))
+        needed = ("all_candidate_params", "all_out", "all_more_results", "results")
+        if not all(n in cells for n in needed):
+            raise RuntimeError(
+                "This version of scikit-learn's BaseSearchCV.fit cannot be given "
+                "the candidates of a snapshot without a new evaluation; fit with a "
+                "larger budget and warm_start=True instead."
+            )
+        params, out, more = record.merge([], self.n_splits_, [], {})
+        record.replayed, record.failed_batches = None, []
+        all_params = cells["all_candidate_params"].cell_contents
+        all_out = cells["all_out"].cell_contents
+        all_more = cells["all_more_results"].cell_contents
+        all_params.extend(params)
+        all_out.extend(out)
+        for key, values in more.items():
+            all_more[key].extend(values)
+        record.results = self._format_results(all_params, self.n_splits_, all_out, all_more)
+        cells["results"].cell_contents = record.results
 
     def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, **kwargs):
         """Evaluate one batch; return its scores (``nan`` where a fit failed)."""
@@ -218,6 +516,8 @@ class BaseSearch(BaseSearchCV):
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self)
             kwargs["callback_ctx"] = batch_ctx
+        if "cv" not in kwargs and record.splits is not None:
+            kwargs["cv"] = _FixedSplits(record.splits)
         try:
             record.results = evaluate_candidates(batch, **kwargs)
         except ValueError as exc:
@@ -232,7 +532,8 @@ class BaseSearch(BaseSearchCV):
                 batch_ctx.call_on_fit_task_end(estimator=self)
         record.n_candidates += len(batch)
         metric = self._told_metric(record.results)
-        scores = np.asarray(record.results[f"mean_test_{metric}"][start:], dtype=float)
+        # a copy: setting failures to nan must not write into cv_results_
+        scores = np.array(record.results[f"mean_test_{metric}"][start:], dtype=float)
         failed = [n > 0 for n, _, _ in record.fit_failures[start:]]
         scores[np.asarray(failed, dtype=bool)] = np.nan
         return scores
@@ -260,12 +561,20 @@ class BaseSearch(BaseSearchCV):
         record.results.clear()
         record.results.update(fresh)
 
-    def _publish_record(self):
-        """Expose what was evaluated, also when the search was interrupted."""
+    def _publish_record(self, completed=True):
+        """Expose what was evaluated, also when the search was interrupted.
+
+        A completed search also keeps its snapshot, which ``warm_start``
+        continues (an interrupted one may have asked for a batch it was never
+        told the scores of, so it keeps none: resume it from a checkpoint).
+        """
         record = self._record
         if record.results is not None:
             self.cv_results_ = record.results
+            if completed:
+                self._search_record_ = self._snapshot()
         self.fit_errors_ = record.fit_errors()
+        self.n_replayed_ = record.n_replayed
 
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
         record = getattr(self, "_record", None)
@@ -274,8 +583,34 @@ class BaseSearch(BaseSearchCV):
             candidate_params, out, more_results = record.merge(
                 candidate_params, n_splits, out, more_results
             )
+            record.merged = (candidate_params, out, more_results or {})
             record.note_failures(out, n_splits)
         return super()._format_results(candidate_params, n_splits, out, more_results)
+
+
+class _FixedSplits:
+    """A CV splitter that yields the same, precomputed splits at every call."""
+
+    def __init__(self, splits):
+        self.splits = splits
+
+    def split(self, X=None, y=None, groups=None, **params):
+        yield from self.splits
+
+    def get_n_splits(self, X=None, y=None, groups=None, **params):
+        return len(self.splits)
+
+
+def _check_callbacks(callbacks):
+    if callbacks is None:
+        return []
+    for i, cb in enumerate(callbacks):
+        if not callable(cb):
+            raise TypeError(
+                f"callbacks[{i}] must be a skbayes.callbacks.Callback or a function "
+                f"taking the search state and returning True to stop; got {cb!r}."
+            )
+    return list(callbacks)
 
 
 def _check_estimator_accepts(estimator, sample, where):

@@ -77,7 +77,7 @@ class EvolutionarySearchCV(BaseSearch):
         Candidates compared in each tournament that selects a parent; larger
         values select harder (``"ga"`` only).
 
-    elitism : int, default=1
+    elitism : int, default=2
         Number of best candidates of a generation kept in the next one; less
         than ``population_size`` (``"ga"`` only).
 
@@ -117,6 +117,19 @@ class EvolutionarySearchCV(BaseSearch):
 
     return_train_score : bool, default=False
         Also compute training scores, as in ``GridSearchCV``.
+
+    callbacks : list of callable, default=None
+        Called after every generation with a
+        :class:`~skbayes.callbacks.SearchState`; one returning True stops the
+        search. See :mod:`skbayes.callbacks` (deadline, progress bar,
+        ``CheckpointSaver`` to resume after a crash).
+
+    warm_start : bool, default=False
+        When the search is already fitted (or its ``CheckpointSaver`` file
+        exists), continue from what it evaluated: with a larger
+        ``generations``, the earlier generations are replayed from the record
+        without refitting (they show 0 new evaluations in ``history_``) and
+        only the new ones are evaluated, on the same CV splits.
 
     Attributes
     ----------
@@ -203,7 +216,7 @@ feature_names_in_
         mutation_probability=0.3,
         mutation_scale=0.15,
         tournament_size=3,
-        elitism=1,
+        elitism=2,
         patience=None,
         target_score=None,
         scoring=None,
@@ -215,6 +228,8 @@ feature_names_in_
         random_state=None,
         error_score=np.nan,
         return_train_score=False,
+        callbacks=None,
+        warm_start=False,
     ):
         super().__init__(
             estimator,
@@ -228,6 +243,8 @@ feature_names_in_
             random_state=random_state,
             error_score=error_score,
             return_train_score=return_train_score,
+            callbacks=callbacks,
+            warm_start=warm_start,
         )
         self.population_size = population_size
         self.generations = generations

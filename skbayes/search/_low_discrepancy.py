@@ -88,6 +88,19 @@ class LowDiscrepancySearchCV(BaseSearch):
     return_train_score : bool, default=False
         Also compute training scores, as in ``GridSearchCV``.
 
+    callbacks : list of callable, default=None
+        Called after every batch with a :class:`~skbayes.callbacks.SearchState`;
+        one returning True stops the search. See :mod:`skbayes.callbacks`:
+        ``DeadlineStopper``, ``NoImprovementStopper``, ``TargetScoreStopper``,
+        ``ProgressBar``, ``CheckpointSaver`` (resume after a crash).
+
+    warm_start : bool, default=False
+        When the search is already fitted (or its ``CheckpointSaver`` file
+        exists), continue from what it evaluated instead of starting over:
+        with a larger ``n_iter``, only the new candidates are evaluated, on
+        the same CV splits, and ``cv_results_`` holds the old rows followed by
+        the new ones.
+
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
@@ -108,6 +121,13 @@ feature_names_in_
     strategy_ : skbayes.sampling.LowDiscrepancyDesign
         The design; ``strategy_.history`` holds each evaluated candidate's
         point of the unit cube and score.
+
+    stop_reason_ : str or None
+        Why a callback stopped the search, None if none did.
+
+    n_replayed_ : int
+        Candidates taken from a checkpoint or the previous fit
+        (``warm_start``) without being refitted.
 
     See Also
     --------
@@ -151,6 +171,8 @@ feature_names_in_
         random_state=None,
         error_score=np.nan,
         return_train_score=False,
+        callbacks=None,
+        warm_start=False,
     ):
         super().__init__(
             estimator,
@@ -164,6 +186,8 @@ feature_names_in_
             random_state=random_state,
             error_score=error_score,
             return_train_score=return_train_score,
+            callbacks=callbacks,
+            warm_start=warm_start,
         )
         self.n_iter = n_iter
         self.sampler = sampler

@@ -1,0 +1,156 @@
+"""Checkpoint files and the fingerprints that decide whether one can be resumed.
+
+A checkpoint is a pickled dict (see ``BaseSearch._snapshot``) holding every
+candidate evaluated so far with the raw per-fold results scikit-learn builds
+``cv_results_`` from, the CV splits, the strategy object, and fingerprints of
+the search settings and of the data. It is written atomically: to a temporary
+file in the same folder, flushed to disk, then moved over the old one with
+``os.replace``, so a crash while writing leaves the previous checkpoint whole.
+
+Checkpoints are pickles: load only files you wrote yourself.
+"""
+
+import math
+import numbers
+import os
+import pickle
+import tempfile
+
+import joblib
+import numpy as np
+
+FORMAT = "skbayes-checkpoint"
+VERSION = 1
+
+#: Constructor parameters that change how fast a search runs or what it
+#: reports, never which candidates it evaluates nor their scores.
+NOT_FINGERPRINTED = frozenset(
+    {"n_jobs", "verbose", "pre_dispatch", "refit", "callbacks", "warm_start"}
+)
+
+
+def save(path, snapshot):
+    """Write ``snapshot`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    snapshot : dict
+        What ``BaseSearch._snapshot`` returns.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(
+                {"format": FORMAT, "version": VERSION, **snapshot},
+                f,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load(path):
+    """Read a checkpoint written by :func:`save`.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable skbayes checkpoint of this version.
+    """
+    path = os.fspath(path)
+    advice = "Delete it (or use CheckpointSaver(..., resume=False)) to start the search over."
+    try:
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means corrupted
+        raise ValueError(
+            f"The checkpoint {path!r} is corrupted or is not an skbayes checkpoint "
+            f"({type(exc).__name__}: {exc}). {advice}"
+        ) from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"The file {path!r} is not an skbayes checkpoint. {advice}")
+    if data.get("version") != VERSION:
+        raise ValueError(
+            f"The checkpoint {path!r} has format version {data.get('version')!r}; this "
+            f"version of skbayes reads version {VERSION}. {advice}"
+        )
+    data["source"] = f"the checkpoint {path!r}"
+    return data
+
+
+# -- fingerprints ----------------------------------------------------------------
+
+
+def describe(value):
+    """A plain, picklable description of ``value`` that is equal across processes.
+
+    Estimators are described by their class and parameters, scipy frozen
+    distributions by their name and arguments, functions by their qualified
+    name, and other objects by their ``repr`` when it holds no memory address.
+    """
+    if value is None or isinstance(value, (bool, str, bytes)):
+        return value
+    if isinstance(value, numbers.Number):
+        if isinstance(value, numbers.Real) and math.isnan(value):
+            return "nan"
+        return value
+    if isinstance(value, dict):
+        return ("dict", tuple((describe(k), describe(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(describe(v) for v in value))
+    if isinstance(value, np.ndarray):
+        return ("ndarray", joblib.hash(value))
+    if isinstance(value, (np.random.RandomState, np.random.Generator)):
+        # A stateful generator gives other results at every fit anyway.
+        return type(value).__name__
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        try:
+            params = value.get_params(deep=False)
+        except Exception:  # noqa: BLE001 - fall back on the repr
+            params = None
+        if params is not None:
+            return (_qualname(type(value)), describe(params))
+    dist = getattr(value, "dist", None)
+    if dist is not None and hasattr(value, "ppf") and hasattr(value, "args"):
+        return ("dist", getattr(dist, "name", _qualname(type(dist))), describe(value.args), describe(value.kwds))
+    fields = getattr(value, "_fields", None)  # skbayes dimensions
+    if isinstance(fields, tuple) and fields and all(hasattr(value, f) for f in fields):
+        return (_qualname(type(value)), tuple(describe(getattr(value, f)) for f in fields))
+    if callable(value) and hasattr(value, "__qualname__"):
+        return ("callable", getattr(value, "__module__", None), value.__qualname__)
+    text = repr(value)
+    if " at 0x" in text:
+        return ("object", _qualname(type(value)))
+    return ("object", _qualname(type(value)), text)
+
+
+def _qualname(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def settings_fingerprint(search):
+    """``{parameter: hash}`` of the parameters that decide what a search evaluates."""
+    return {
+        name: joblib.hash(describe(value))
+        for name, value in search.get_params(deep=False).items()
+        if name not in NOT_FINGERPRINTED
+    }
+
+
+def data_fingerprint(X, y, params):
+    """A hash of the data and fit parameters, or None if they cannot be hashed."""
+    try:
+        return joblib.hash((X, y, params))
+    except Exception:  # noqa: BLE001 - unhashable input: the check is skipped
+        return None
