@@ -616,8 +616,9 @@ class GeneticAlgorithm(_GenerationalStrategy):
     tournament_size : int
     elitism : int
         Less than ``population_size``.
-    blend_alpha : float, default=0.25
-        See :func:`crossover`.
+    blend_alpha : float, default=0.0
+        See :func:`crossover`; 0 draws numeric genes between the parents'
+        (mutation does the exploring).
     max_retries : int, default=10
     patience, target_score : see :meth:`should_stop`.
     rng : numpy.random.Generator, int or None
@@ -646,8 +647,8 @@ class GeneticAlgorithm(_GenerationalStrategy):
         mutation_probability=0.3,
         mutation_scale=0.15,
         tournament_size=3,
-        elitism=1,
-        blend_alpha=0.25,
+        elitism=2,
+        blend_alpha=0.0,
         max_retries=10,
         patience=None,
         target_score=None,
@@ -749,7 +750,7 @@ class CMAESStrategy(_GenerationalStrategy):
     population_size : int
         Samples per generation (lambda), at least 2.
     generations : int
-    sigma0 : float, default=0.25
+    sigma0 : float, default=0.15
         Initial step size in unit-cube lengths.
     patience, target_score : see :meth:`should_stop`.
     rng : numpy.random.Generator, int or None
@@ -769,7 +770,7 @@ class CMAESStrategy(_GenerationalStrategy):
         *,
         population_size,
         generations,
-        sigma0=0.25,
+        sigma0=0.15,
         patience=None,
         target_score=None,
         rng=None,

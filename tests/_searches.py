@@ -22,6 +22,7 @@ def evolutionary(estimator, search_spaces, **kwargs):
     # population_size=2: the interruption test counts on batches of 2 candidates
     kwargs.setdefault("population_size", 2)
     kwargs.setdefault("generations", 2)
+    kwargs.setdefault("elitism", 1)
     kwargs.setdefault("random_state", 0)
     return EvolutionarySearchCV(estimator, search_spaces, **kwargs)
 
