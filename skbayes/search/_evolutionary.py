@@ -184,7 +184,7 @@ feature_names_in_
     >>> search = EvolutionarySearchCV(
     ...     SVC(), {"C": Real(1e-2, 1e2, prior="log-uniform"), "kernel": ["rbf", "linear"]},
     ...     population_size=6, generations=3, random_state=0)
-    >>> search.fit(X, y).best_score_ > 0.9
+    >>> bool(search.fit(X, y).best_score_ > 0.9)
     True
     >>> search.history_["n_new_evaluations"].tolist()
     [6, 6, 6]
