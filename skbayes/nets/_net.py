@@ -903,11 +903,18 @@ class _MLPNet:
         return X
 
     def get_dataset(self, X, y=None):
-        return super().get_dataset(self._validate_X(X), y)
+        if not self.__dict__.get("_in_session_"):  # in fit, X was validated on entry
+            X = self._validate_X(X)
+        return super().get_dataset(X, y)
 
     def fit(self, X, y, **fit_params):
         X = self._validate_X(X, y, reset=True)
         return super().fit(X, y, **fit_params)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        if not self.__dict__.get("_in_session_"):
+            X = self._validate_X(X, y, reset=not self.initialized_)
+        return super().partial_fit(X, y, classes=classes, **fit_params)
 
 
 class MLPNetClassifier(_MLPNet, NetClassifier):
