@@ -453,6 +453,7 @@ class _GenerationalStrategy(Strategy):
         self.best_score = -np.inf
         self._stale = 0  # generations without improvement
         self._scores = {}  # (subspace, key) -> told score
+        self._replay = {}  # (subspace, key) -> score evaluated by an earlier fit
         self._current = None  # [(subspace, unit, key)] of the generation in progress
         self._queue = []  # its individuals not yet handed out
         self._log = []
@@ -493,6 +494,21 @@ class _GenerationalStrategy(Strategy):
             if all((s, k) in self._scores for s, _, k in self._current):
                 self._finish_generation(n_new=self._n_new)
 
+    def warm_start(self, previous):
+        """Continue ``previous`` (same seed, fewer generations) up to this budget.
+
+        ``previous``'s candidates are kept aside and handed back as known
+        scores when the evolution, replayed from the start with the same
+        seed, reaches them: the replayed generations are the same as in the
+        earlier fit and show no new evaluation, and the evolution goes on as
+        if it had never stopped.
+        """
+        for name in self.history:
+            self.history[name].extend(previous.history[name])
+        for s, u, score in zip(previous.history["subspace"], previous.history["unit"], previous.history["score"]):
+            key = self.spaces[s].keys(np.asarray(u, dtype=float)[None, :])[0]
+            self._replay.setdefault((s, key), float(score))
+
     @property
     def n_remaining(self):
         """At most how many more candidates will be proposed."""
@@ -517,8 +533,8 @@ class _GenerationalStrategy(Strategy):
             reason = f"reached target_score={self.target_score} (best score {self.best_score:.6g})"
         elif self.patience is not None and self.generation > 0 and self._stale >= self.patience:
             reason = f"no improvement for patience={self.patience} generations"
-        elif len(self._scores) >= self._n_candidates:
-            reason = f"evaluated all {len(self._scores)} candidates of the search space"
+        elif len(self._scores) + len(self._replay) >= self._n_candidates:
+            reason = f"evaluated all {self._n_candidates} candidates of the search space"
         if reason is not None and self._current is None:
             self.stop_reason = reason
         return reason
@@ -536,6 +552,8 @@ class _GenerationalStrategy(Strategy):
                 keys[i] = key
         for (s, u), key in zip(individuals, keys):
             current.append((s, np.asarray(u, dtype=float), key))
+            if (s, key) in self._replay:  # evaluated by an earlier fit
+                self._scores[(s, key)] = self._replay.pop((s, key))
             if (s, key) not in self._scores and (s, key) not in seen:
                 seen.add((s, key))
                 queue.append((s, np.asarray(u, dtype=float)))

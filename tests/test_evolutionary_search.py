@@ -151,3 +151,52 @@ def test_the_ga_improves_on_its_first_generation():
     hist = search.history_
     assert hist["best_so_far"][-1] >= hist["best"][0]
     assert hist["mean"][-1] > hist["mean"][0]  # the population moved to better alphas
+
+
+def test_a_callback_stops_between_generations_and_its_reason_is_kept(clf_data):
+    X, y = clf_data
+    calls = []
+
+    def stop_after_two(state):
+        calls.append(state.batch_size)
+        return state.n_batches >= 2
+
+    search = EvolutionarySearchCV(LogisticRegression(), LOGREG_SPACE, population_size=3, generations=6, cv=2, random_state=0, callbacks=[stop_after_two])
+    search.fit(X, y)
+    assert calls == [3, 3] and search.n_generations_ == 2
+    assert len(search.cv_results_["params"]) == 6
+    assert "stop_after_two" in search.stop_reason_
+
+
+def test_warm_start_adds_generations_without_refitting(clf_data):
+    X, y = clf_data
+    kwargs = dict(population_size=3, cv=2, random_state=0)
+    fresh = EvolutionarySearchCV(LogisticRegression(), LOGREG_SPACE, generations=4, **kwargs).fit(X, y)
+    search = EvolutionarySearchCV(LogisticRegression(), LOGREG_SPACE, generations=2, warm_start=True, **kwargs).fit(X, y)
+    search.set_params(generations=4).fit(X, y)
+    assert search.n_replayed_ == 6
+    assert search.history_["n_new_evaluations"].tolist() == [0, 0, 3, 3]
+    # the same seed continues the same evolution: as if it had never stopped
+    assert search.cv_results_["params"] == fresh.cv_results_["params"]
+    np.testing.assert_allclose(search.history_["best_so_far"], fresh.history_["best_so_far"])
+
+
+def test_resume_from_a_checkpoint_after_a_crash(clf_data, tmp_path):
+    from skbayes.callbacks import CheckpointSaver
+
+    X, y = clf_data
+    kwargs = dict(population_size=3, generations=4, cv=2, random_state=0)
+    fresh = EvolutionarySearchCV(LogisticRegression(), LOGREG_SPACE, **kwargs).fit(X, y)
+
+    def crash(state):
+        if state.n_batches == 2:
+            raise RuntimeError("machine lost")
+        return False
+
+    path = str(tmp_path / "evo.ckpt")
+    with pytest.raises(RuntimeError, match="machine lost"):
+        EvolutionarySearchCV(LogisticRegression(), LOGREG_SPACE, callbacks=[CheckpointSaver(path), crash], **kwargs).fit(X, y)
+    resumed = EvolutionarySearchCV(LogisticRegression(), LOGREG_SPACE, callbacks=[CheckpointSaver(path)], **kwargs).fit(X, y)
+    assert resumed.n_replayed_ == 6
+    assert resumed.cv_results_["params"] == fresh.cv_results_["params"]
+    assert resumed.history_["n_new_evaluations"].tolist() == [3, 3, 3, 3]

@@ -154,8 +154,9 @@ feature_names_in_
         Number of generations run.
 
     stop_reason_ : str
-        Why the search stopped (generation budget, ``patience``,
-        ``target_score``, or every candidate of a finite space evaluated).
+        Why the search stopped: the generation budget, ``patience``,
+        ``target_score``, every candidate of a finite space evaluated, or the
+        message of the callback that stopped it.
 
     fit_errors_ : dict of int -> str
         Candidates (row of ``cv_results_``) for which at least one fit failed.
@@ -300,4 +301,5 @@ feature_names_in_
             if isinstance(strategy, (GeneticAlgorithm, CMAESStrategy)):
                 self.history_ = strategy.generation_history()
                 self.n_generations_ = strategy.generation
-                self.stop_reason_ = strategy.should_stop() or "interrupted"
+                if getattr(self, "stop_reason_", None) is None:  # no callback stopped it
+                    self.stop_reason_ = strategy.should_stop() or "interrupted"
