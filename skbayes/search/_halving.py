@@ -1,0 +1,564 @@
+"""HalvingBayesSearchCV: successive halving and Hyperband with model-based brackets (BOHB)."""
+
+import numbers
+from math import ceil
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.utils import resample
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _num_samples
+
+from .._halving_proposals import ParzenProposer, RegressorProposer
+from .._halving_schedule import HalvingStrategy, halving_plan, hyperband_plans
+from ..sampling import SAMPLERS
+from ._base import BaseSearch
+
+SURROGATES = ("tpe", "gp", "rf")
+
+
+class _SubsampleSplitter:
+    """The splits of ``base_cv`` with a fixed fraction of each side kept.
+
+    The same ``random_state`` gives the same subsamples at every call, so that
+    every candidate of a rung sees the same data. With ``stratify`` (for
+    classifiers) the subsamples keep the class proportions of their fold, so
+    that small rungs still see every class.
+    """
+
+    def __init__(self, base_cv, fraction, random_state, stratify=False):
+        self.base_cv = base_cv  # a splitter, or a list of (train, test)
+        self.fraction = fraction
+        self.random_state = random_state
+        self.stratify = stratify
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        if isinstance(self.base_cv, list):
+            return len(self.base_cv)
+        return self.base_cv.get_n_splits(X, y, groups)
+
+    def _subsample(self, idx, y):
+        n = int(self.fraction * len(idx))
+        strata = None
+        if self.stratify and y is not None:
+            strata = np.asarray(y)[idx]
+            if len(np.unique(strata, axis=0)) > n:  # too few samples to stratify
+                strata = None
+        return resample(
+            idx, replace=False, random_state=self.random_state, n_samples=n, stratify=strata
+        )
+
+    def split(self, X, y=None, **kwargs):
+        splits = self.base_cv if isinstance(self.base_cv, list) else self.base_cv.split(X, y, **kwargs)
+        for train, test in splits:
+            yield self._subsample(train, y), self._subsample(test, y)
+
+
+def _yields_constant_splits(cv):
+    """Whether ``cv.split`` gives the same folds at every call."""
+    shuffle = getattr(cv, "shuffle", True)
+    random_state = getattr(cv, "random_state", 0)
+    return isinstance(random_state, numbers.Integral) or not shuffle
+
+
+def make_proposer(surrogate):
+    """The proposer that ``surrogate`` names (see :mod:`skbayes._halving_proposals`)."""
+    if hasattr(surrogate, "propose"):
+        return surrogate
+    if surrogate == "tpe":
+        return ParzenProposer()
+    if surrogate == "gp":
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+        kernel = ConstantKernel(1.0) * Matern(length_scale=0.3, nu=2.5) + WhiteKernel(1e-2)
+        return RegressorProposer(GaussianProcessRegressor(kernel, normalize_y=True))
+    if surrogate == "rf":
+        from sklearn.ensemble import RandomForestRegressor
+
+        return RegressorProposer(RandomForestRegressor(n_estimators=50, min_samples_leaf=2))
+    if hasattr(surrogate, "fit") and hasattr(surrogate, "predict"):
+        return RegressorProposer(surrogate)
+    raise ValueError(
+        f"surrogate must be one of {list(SURROGATES)}, a regressor or an object "
+        f"with a propose method; got {surrogate!r}."
+    )
+
+
+class HalvingBayesSearchCV(BaseSearch):
+    """Successive halving and Hyperband whose new candidates come from a model (BOHB).
+
+    Candidates are first evaluated with a small resource (a subsample of the
+    data, or a few boosting rounds, epochs or iterations), and only the best
+    ``1 / factor`` of them go on to a ``factor`` times larger resource, rung
+    after rung, as in scikit-learn's
+    :class:`~sklearn.model_selection.HalvingRandomSearchCV`: for the same
+    settings the rungs hold the same numbers of candidates at the same
+    resources. Each rung is one ``evaluate_candidates`` call, so ``n_jobs``
+    workers share all its fits.
+
+    Unlike scikit-learn's search, several *brackets* can follow each other
+    (``brackets``): the first bracket's candidates come from a low-discrepancy
+    design, and every later bracket's from a model fitted on the highest
+    resource level that already has enough scores, with a random fraction
+    kept for exploration (BOHB: Falkner, Klein and Hutter, 2018). Cheap
+    low-resource evaluations thus steer where the expensive ones are spent.
+    The best candidate is the best among those evaluated at the largest
+    resource reached, and multimetric scoring works.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        An object of the scikit-learn estimator interface to tune.
+
+    search_spaces : dict or list of dict
+        Parameter name -> :class:`~skbayes.space.Real`,
+        :class:`~skbayes.space.Integer`, :class:`~skbayes.space.Categorical`,
+        a ``(low, high)`` or ``(low, high, prior)`` tuple, a list of values, or
+        a frozen ``scipy.stats`` distribution. A list of dicts gives
+        conditional subspaces. The resource must not be one of the parameters.
+
+    n_candidates : int or "exhaust", default="exhaust"
+        Candidates of the first rung of the first bracket. ``"exhaust"``:
+        ``max_resources_ // min_resources_``, so that the last rung uses
+        about ``max_resources_`` (as in ``HalvingRandomSearchCV``).
+
+    factor : float, default=3
+        Each rung keeps the best ``ceil(n / factor)`` candidates and
+        multiplies the resource by ``factor``. Must be greater than 1.
+
+    resource : str, default="n_samples"
+        What grows from rung to rung: ``"n_samples"`` (each rung fits on a
+        subsample of every training fold and scores on a subsample of every
+        test fold, as scikit-learn's halving does; stratified by class for a
+        classifier), or the name of an
+        estimator parameter such as ``"n_estimators"``, ``"max_iter"`` or
+        ``"max_epochs"`` (set on every candidate; ``cv_results_`` then has its
+        ``param_<resource>`` column).
+
+    max_resources : int or "auto", default="auto"
+        Largest resource. ``"auto"`` (only with ``resource="n_samples"``):
+        the number of samples.
+
+    min_resources : int, "smallest" or "exhaust", default="smallest"
+        Resource of the first rung. ``"smallest"``: ``2 * n_splits`` samples
+        (times the number of classes for a classifier) for ``"n_samples"``,
+        else 1. ``"exhaust"``: as large as possible for the last rung to use
+        ``max_resources`` (cannot be combined with ``n_candidates="exhaust"``).
+
+    min_n_samples, max_n_samples : int, str or None, default=None
+        Aliases of ``min_resources`` and ``max_resources`` for
+        ``resource="n_samples"``, the names proposed for scikit-learn's
+        halving searches; give each at most once.
+
+    aggressive_elimination : bool, default=False
+        When ``max_resources`` allows too few rungs to bring the candidates
+        below ``factor``, repeat the first resource level until it does, as in
+        scikit-learn.
+
+    brackets : int or "hyperband", default="hyperband"
+        ``int``: that many successive-halving brackets of the same shape, run
+        one after the other. ``"hyperband"``: Hyperband's brackets; bracket
+        ``b`` starts at ``min_resources_ * factor**b`` with about
+        ``factor**b`` times fewer candidates, so that each costs about as much
+        as the first, the last evaluating a few candidates at
+        ``max_resources_`` only. ``brackets=1`` is plain successive halving
+        (the candidates then come from the low-discrepancy design only). The
+        total cost grows linearly with the number of brackets.
+
+    surrogate : {"tpe", "gp", "rf"} or object, default="tpe"
+        The model that proposes the candidates of later brackets. ``"tpe"``:
+        BOHB's multivariate Parzen estimator. ``"gp"``: a Gaussian process
+        (Matérn 5/2) and expected improvement. ``"rf"``: a random forest and
+        expected improvement. An object with a
+        ``propose(space, U, scores, n, rng)`` method is used as it is; a
+        scikit-learn regressor is fitted on the one-hot encoded unit-cube
+        points and ranks candidates by expected improvement.
+
+    random_fraction : float, default=1/3
+        Probability that a candidate of a later bracket is drawn uniformly at
+        random instead of proposed by the model (BOHB's exploration).
+
+    sampler : {"sobol", "halton", "lhs", "random"}, default="sobol"
+        Design of the first bracket's candidates (see
+        :class:`~skbayes.LowDiscrepancySearchCV`).
+
+    scoring : str, callable, list, tuple or dict, default=None
+        As in :class:`~sklearn.model_selection.GridSearchCV`. With several
+        metrics the candidates are promoted by the ``refit`` metric (the first
+        one when ``refit`` is a callable or False).
+
+    n_jobs : int, default=None
+        Number of jobs to run in parallel. All the fits of a rung
+        (candidates times folds) are dispatched together.
+
+    refit : bool, str or callable, default=True
+        Refit the best candidate on the whole dataset. A callable receives
+        ``cv_results_`` whole (every rung) and returns the chosen row.
+
+    cv : int, cross-validation generator or iterable, default=None
+        As in ``GridSearchCV``. Its splits must be the same at every call
+        (no ``shuffle=True`` without an integer ``random_state``).
+
+    verbose : int, default=0
+        Print the schedule and each rung when positive.
+
+    pre_dispatch : int or str, default="2*n_jobs"
+        As in ``GridSearchCV``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the design, the proposals and the subsamples.
+
+    error_score : "raise" or numeric, default=np.nan
+        Score of a failed fit. Failed candidates are promoted last, and a rung
+        whose every candidate failed ends its bracket.
+
+    return_train_score : bool, default=False
+        Also compute training scores.
+
+    callbacks : list of callable, default=None
+        Called after every rung with a :class:`~skbayes.callbacks.SearchState`;
+        one returning True stops the search. See :mod:`skbayes.callbacks`.
+
+    warm_start : bool, default=False
+        When the search is already fitted (or its ``CheckpointSaver`` file
+        exists), continue from what it evaluated instead of starting over:
+        with a larger int ``brackets``, only the new brackets are evaluated,
+        their candidates proposed by a model fitted on every earlier rung.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        One row per candidate and rung, with the columns of ``GridSearchCV``
+        plus ``iter`` (the rung's index, one per ``evaluate_candidates``
+        call, all brackets counted), ``n_resources`` and ``bracket``. Kept
+        when ``fit`` is interrupted.
+
+    best_estimator_, best_score_, best_params_, best_index_, scorer_, \
+n_splits_, refit_time_, multimetric_, classes_, n_features_in_, \
+feature_names_in_
+        As in ``GridSearchCV``; the best row is chosen among those with the
+        largest ``n_resources`` (unless ``refit`` is a callable).
+
+    n_resources_ : list of int
+        Resource of each rung (index ``iter``).
+
+    n_candidates_ : list of int
+        Candidates of each rung.
+
+    n_iterations_ : int
+        Rungs evaluated, all brackets counted.
+
+    n_required_iterations_, n_possible_iterations_ : int
+        Of the first bracket, as in scikit-learn.
+
+    n_remaining_candidates_ : int
+        Candidates that the last rung would have promoted.
+
+    min_resources_, max_resources_ : int
+        Resources of the first rung and the largest allowed.
+
+    n_brackets_ : int
+        Brackets planned.
+
+    fit_errors_ : dict of int -> str
+        Rows of ``cv_results_`` for which at least one fit failed.
+
+    stop_reason_ : str or None
+        Why a callback stopped the search, None if none did.
+
+    n_replayed_ : int
+        Rows taken from a checkpoint or the previous fit without being refitted.
+
+    strategy_ : skbayes._halving_schedule.HalvingStrategy
+        The bracket machinery; ``strategy_.history`` holds every evaluation
+        (unit-cube point, score, ``n_resources``, bracket) and
+        ``strategy_.proposed_by`` whether each bracket's candidates came from
+        the design, the model or random draws.
+
+    See Also
+    --------
+    sklearn.model_selection.HalvingRandomSearchCV : Random candidates, one bracket.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> from skbayes import HalvingBayesSearchCV
+    >>> from skbayes.space import Real, Integer
+    >>> X, y = load_digits(return_X_y=True)
+    >>> search = HalvingBayesSearchCV(
+    ...     HistGradientBoostingClassifier(early_stopping=False),
+    ...     {"learning_rate": Real(0.01, 1.0, prior="log-uniform"),
+    ...      "max_leaf_nodes": Integer(4, 64, prior="log-uniform")},
+    ...     resource="max_iter", min_resources=5, max_resources=45, factor=3,
+    ...     n_candidates=9, brackets=2, cv=3, random_state=0)
+    >>> search.fit(X, y).n_resources_
+    [5, 15, 45, 5, 15, 45]
+    >>> search.best_params_["max_iter"]
+    45
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSearch._parameter_constraints,
+        "n_candidates": [Interval(Integral, 0, None, closed="neither"), StrOptions({"exhaust"})],
+        "factor": [Interval(Real, 1, None, closed="neither")],
+        "resource": [str],
+        "max_resources": [Interval(Integral, 0, None, closed="neither"), StrOptions({"auto"})],
+        "min_resources": [
+            Interval(Integral, 0, None, closed="neither"),
+            StrOptions({"exhaust", "smallest"}),
+        ],
+        "min_n_samples": [
+            Interval(Integral, 0, None, closed="neither"),
+            StrOptions({"exhaust", "smallest"}),
+            None,
+        ],
+        "max_n_samples": [Interval(Integral, 0, None, closed="neither"), StrOptions({"auto"}), None],
+        "aggressive_elimination": ["boolean"],
+        "brackets": [Interval(Integral, 1, None, closed="left"), StrOptions({"hyperband"})],
+        "surrogate": [
+            StrOptions(set(SURROGATES)),
+            HasMethods(["propose"]),
+            HasMethods(["fit", "predict"]),
+        ],
+        "random_fraction": [Interval(Real, 0, 1, closed="both")],
+        "sampler": [StrOptions(set(SAMPLERS))],
+    }
+
+    #: warm_start with more brackets extends a fitted search
+    _budget_params = ("brackets",)
+
+    def __init__(
+        self,
+        estimator,
+        search_spaces,
+        *,
+        n_candidates="exhaust",
+        factor=3,
+        resource="n_samples",
+        max_resources="auto",
+        min_resources="smallest",
+        min_n_samples=None,
+        max_n_samples=None,
+        aggressive_elimination=False,
+        brackets="hyperband",
+        surrogate="tpe",
+        random_fraction=1 / 3,
+        sampler="sobol",
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        callbacks=None,
+        warm_start=False,
+    ):
+        super().__init__(
+            estimator,
+            search_spaces,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            random_state=random_state,
+            error_score=error_score,
+            return_train_score=return_train_score,
+            callbacks=callbacks,
+            warm_start=warm_start,
+        )
+        self.n_candidates = n_candidates
+        self.factor = factor
+        self.resource = resource
+        self.max_resources = max_resources
+        self.min_resources = min_resources
+        self.min_n_samples = min_n_samples
+        self.max_n_samples = max_n_samples
+        self.aggressive_elimination = aggressive_elimination
+        self.brackets = brackets
+        self.surrogate = surrogate
+        self.random_fraction = random_fraction
+        self.sampler = sampler
+
+    # -- fit-time checks (called by BaseSearchCV.fit before _run_search) ----
+    def _resolve_aliases(self):
+        min_r, max_r = self.min_resources, self.max_resources
+        for alias, value, name, default in (
+            ("min_n_samples", self.min_n_samples, "min_resources", "smallest"),
+            ("max_n_samples", self.max_n_samples, "max_resources", "auto"),
+        ):
+            if value is None:
+                continue
+            if self.resource != "n_samples":
+                raise ValueError(
+                    f"{alias} is an alias of {name} for resource='n_samples'; "
+                    f"with resource={self.resource!r} set {name} instead."
+                )
+            if getattr(self, name) != default:
+                raise ValueError(
+                    f"{alias}={value!r} and {name}={getattr(self, name)!r} both "
+                    f"given; {alias} is an alias of {name}: set only one."
+                )
+            if name == "min_resources":
+                min_r = value
+            else:
+                max_r = value
+        return min_r, max_r
+
+    def _check_input_parameters(self, X, y, split_params):
+        if not _yields_constant_splits(self._checked_cv_orig):
+            raise ValueError(
+                "The cv parameter must yield the same folds at every call to "
+                "split(), since every rung is evaluated on the same folds: set "
+                "its random_state to an int, or set shuffle=False."
+            )
+        if self.resource != "n_samples":
+            valid = clone(self.estimator).get_params(deep=True)
+            if self.resource not in valid:
+                try:  # skorch nets accept routed parameters that get_params omits
+                    clone(self.estimator).set_params(**{self.resource: 1})
+                except (ValueError, TypeError):
+                    raise ValueError(
+                        f"resource={self.resource!r} is not a parameter of "
+                        f"{type(self.estimator).__name__}: use 'n_samples' or one "
+                        f"of {sorted(valid)}."
+                    ) from None
+        min_r, max_r = self._resolve_aliases()
+        if min_r == "exhaust" and self.n_candidates == "exhaust":
+            raise ValueError("n_candidates and min_resources cannot be both set to 'exhaust'.")
+        self._n_samples_orig = _num_samples(X)
+        if min_r in ("smallest", "exhaust"):
+            if self.resource == "n_samples":
+                n_splits = self._checked_cv_orig.get_n_splits(X, y, **split_params)
+                min_r = 2 * n_splits
+                if is_classifier(self.estimator) and y is not None:
+                    y_ = np.asarray(y)
+                    check_classification_targets(y_)
+                    min_r *= np.unique(y_).shape[0]
+            else:
+                min_r = 1
+        what = ""
+        if max_r == "auto":
+            if self.resource != "n_samples":
+                raise ValueError(
+                    f"max_resources='auto' means the number of samples; with "
+                    f"resource={self.resource!r} give max_resources as an int."
+                )
+            max_r = self._n_samples_orig
+            what = f" (the number of samples, n_samples={max_r})"
+        if min_r > max_r:
+            raise ValueError(
+                f"min_resources_={min_r} is greater than max_resources_={max_r}"
+                f"{what}: lower min_resources or raise max_resources."
+            )
+        self.min_resources_ = int(min_r)
+        self.max_resources_ = int(max_r)
+
+    # -- the strategy ----------------------------------------------------------
+    def _plans(self):
+        min_r, _ = self._resolve_aliases()
+        first = halving_plan(
+            self.n_candidates,
+            self.min_resources_,
+            self.max_resources_,
+            self.factor,
+            exhaust_min_resources=(min_r == "exhaust"),
+            aggressive_elimination=self.aggressive_elimination,
+        )
+        self.min_resources_ = first.min_resources
+        if self.brackets == "hyperband":
+            return hyperband_plans(first, self.factor, aggressive_elimination=self.aggressive_elimination)
+        return [first] * self.brackets
+
+    def _make_strategy(self, spaces, rng):
+        if self.resource != "n_samples":
+            for i, space in enumerate(spaces):
+                if self.resource in space.names or self.resource in space.fixed:
+                    raise ValueError(
+                        f"Cannot use parameter {self.resource!r} as the resource "
+                        "since it is part of the searched parameters "
+                        f"(search_spaces{'' if len(spaces) == 1 else f'[{i}]'})."
+                    )
+        plans = self._plans()
+        if self.verbose:
+            print(f"min_resources_: {self.min_resources_}, max_resources_: {self.max_resources_}")
+            for b, plan in enumerate(plans):
+                print(
+                    f"bracket {b}: {plan.n_candidates} candidates, resources "
+                    f"{plan.n_resources}"
+                )
+        strategy = HalvingStrategy(
+            spaces,
+            plans,
+            self.factor,
+            make_proposer(self.surrogate),
+            resource=self.resource,
+            random_fraction=self.random_fraction,
+            sampler=self.sampler,
+            rng=rng,
+        )
+        strategy.subsample_seed = int(rng.integers(np.iinfo(np.int32).max))
+        return strategy
+
+    # -- the loop --------------------------------------------------------------
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        try:
+            super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
+        finally:
+            strategy = getattr(self, "strategy_", None)
+            if strategy is not None:
+                rungs = strategy.rungs
+                self.n_brackets_ = len(strategy.plans)
+                self.min_resources_ = strategy.plans[0].min_resources
+                self.n_resources_ = [r.n_resources for r in rungs]
+                self.n_candidates_ = [r.n_candidates for r in rungs]
+                self.n_iterations_ = len(rungs)
+                self.n_required_iterations_ = strategy.plans[0].n_required_iterations
+                self.n_possible_iterations_ = strategy.plans[0].n_possible_iterations
+                self.n_remaining_candidates_ = (
+                    ceil(rungs[-1].n_candidates / self.factor) if rungs else 0
+                )
+
+    def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, **kwargs):
+        rung = self.strategy_.rung
+        if self.verbose:
+            print(
+                f"iter {rung.iter} (bracket {rung.bracket}, rung {rung.rung}): "
+                f"{len(batch)} candidates, n_resources={rung.n_resources}"
+            )
+        if self.resource == "n_samples" and rung.n_resources < self._n_samples_orig:
+            splits = getattr(self._record, "splits", None)  # the fit's fixed folds
+            kwargs["cv"] = _SubsampleSplitter(
+                self._checked_cv_orig if splits is None else list(splits),
+                rung.n_resources / self._n_samples_orig,
+                self.strategy_.subsample_seed,
+                stratify=is_classifier(self.estimator),
+            )
+        n = len(batch)
+        kwargs["more_results"] = {
+            "iter": [rung.iter] * n,
+            "n_resources": [rung.n_resources] * n,
+            "bracket": [rung.bracket] * n,
+        }
+        return super()._evaluate_batch(evaluate_candidates, batch, search_ctx, **kwargs)
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        """The best row among those evaluated at the largest resource.
+
+        A callable ``refit`` chooses among every row, as in ``GridSearchCV``.
+        """
+        if callable(refit) or "n_resources" not in results:
+            return BaseSearch._select_best_index(refit, refit_metric, results)
+        n_resources = np.asarray(results["n_resources"])
+        rows = np.flatnonzero(n_resources == n_resources.max())
+        ranks = np.asarray(results[f"rank_test_{refit_metric}"])[rows]
+        return int(rows[np.argmin(ranks)])
