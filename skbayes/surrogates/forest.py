@@ -8,7 +8,8 @@ bootstrap sample), which is honest near the data and crude far from it.
 """
 
 import numpy as np
-from sklearn.ensemble import RandomForestRegressor
+from sklearn import config_context
+from sklearn.tree import DecisionTreeRegressor
 
 from ._base import Surrogate
 
@@ -34,8 +35,9 @@ class RandomForest(Surrogate):
 
     Attributes
     ----------
-    forest_ : sklearn.ensemble.RandomForestRegressor or None
-        The fitted forest (None when fitted on no observation).
+    trees_ : list of sklearn.tree.DecisionTreeRegressor
+        The fitted trees, each grown on a bootstrap sample (empty when
+        fitted on no observation).
 
     Examples
     --------
@@ -67,19 +69,24 @@ class RandomForest(Surrogate):
         y = np.asarray(y, dtype=float).reshape(-1)
         self.n_features_in_ = X.shape[1]
         if X.shape[0] == 0:
-            self.forest_ = None
+            self.trees_ = []
             return self
-        seed = self.random_state
-        if isinstance(seed, np.random.Generator):
-            seed = int(seed.integers(np.iinfo(np.int32).max))
-        self.forest_ = RandomForestRegressor(
-            n_estimators=self.n_estimators,
-            min_samples_leaf=self.min_samples_leaf,
-            max_features=self.max_features,
-            bootstrap=X.shape[0] > 2,
-            random_state=seed,
-            n_jobs=1,
-        ).fit(X, y)
+        rng = np.random.default_rng(self.random_state)
+        n = X.shape[0]
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        self.trees_ = []
+        # scikit-learn's trees, grown one by one on bootstrap weights: the
+        # forest's own fit adds a joblib call, a clone and a parameter
+        # validation per tree, which cost more than the trees at this size
+        with config_context(skip_parameter_validation=True):
+            for _ in range(self.n_estimators):
+                weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float) if n > 2 else None
+                tree = DecisionTreeRegressor(
+                    min_samples_leaf=self.min_samples_leaf,
+                    max_features=self.max_features,
+                    random_state=int(rng.integers(np.iinfo(np.int32).max)),
+                )
+                self.trees_.append(tree.fit(X32, y, sample_weight=weights, check_input=False))
         return self
 
     def predict(self, X, return_std=False):
@@ -97,13 +104,13 @@ class RandomForest(Surrogate):
             With ``return_std``.
         """
         X = np.asarray(X, dtype=float)
-        if self.forest_ is None:
+        if not self.trees_:
             mean, std = np.zeros(X.shape[0]), np.ones(X.shape[0])
         else:
             # the trees' own predict, without re-validating X once per tree
             X32 = np.ascontiguousarray(X, dtype=np.float32)
             per_tree = np.stack(
-                [tree.predict(X32, check_input=False) for tree in self.forest_.estimators_]
+                [tree.predict(X32, check_input=False) for tree in self.trees_]
             )
             mean = per_tree.mean(axis=0)
             std = np.maximum(per_tree.std(axis=0), self.min_std)

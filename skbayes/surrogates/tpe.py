@@ -46,7 +46,7 @@ class TPE(SamplingSurrogate):
         Cap on the number of good observations.
     n_candidates : int, default=24
         Candidates drawn from ``l(x)`` per proposal; more exploits harder.
-    bandwidth : float, default=0.3
+    bandwidth : float, default=0.15
         Kernel width scale for numeric dimensions, in unit-cube units.
     prior_weight : float, default=1.0
         Weight of the uniform prior component, in observations.
@@ -78,7 +78,7 @@ class TPE(SamplingSurrogate):
         gamma=0.15,
         max_good=25,
         n_candidates=24,
-        bandwidth=0.3,
+        bandwidth=0.15,
         prior_weight=1.0,
         categorical_smoothing=0.2,
     ):

@@ -1,0 +1,188 @@
+"""The ask/tell Optimizer: quality, batches, failures, subspaces, errors."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from skbayes.optimizer import Optimizer
+from skbayes.space import Categorical, Integer, Real
+
+BRANIN_SPACE = {"x1": Real(-5.0, 10.0), "x2": Real(0.0, 15.0)}
+BRANIN_MIN = 0.397887
+
+
+def branin(p):
+    x1, x2 = p["x1"], p["x2"]
+    b, c, t = 5.1 / (4 * np.pi**2), 5 / np.pi, 1 / (8 * np.pi)
+    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * np.cos(x1) + 10
+
+
+def run(opt, f, n, batch=None):
+    for _ in range(n if batch is None else n // batch):
+        if batch is None:
+            p = opt.ask()
+            opt.tell(p, -f(p))
+        else:
+            ps = opt.ask(batch)
+            opt.tell(ps, [-f(p) for p in ps])
+    return -opt.best_score
+
+
+def random_search(f, space, n, seed):
+    rng = np.random.default_rng(seed)
+    ps = [{k: float(d.low + rng.random() * (d.high - d.low)) for k, d in space.items()} for _ in range(n)]
+    return min(f(p) for p in ps)
+
+
+@pytest.mark.parametrize("surrogate", ["gp", "rf", "tpe"])
+def test_each_surrogate_beats_random_search_on_branin(surrogate):
+    n = {"gp": 30, "rf": 30, "tpe": 40}[surrogate]
+    ours = [run(Optimizer(BRANIN_SPACE, surrogate=surrogate, random_state=s), branin, n) for s in range(3)]
+    rand = [random_search(branin, BRANIN_SPACE, n, s) for s in range(3)]
+    assert np.median(ours) < np.median(rand)
+    if surrogate == "gp":
+        # the default gets within 0.05 of the optimum in 30 evaluations
+        assert np.median(ours) - BRANIN_MIN < 0.05
+
+
+def test_batches_are_legal_distinct_and_exactly_n_iter():
+    space = {"lr": Real(1e-4, 1.0, prior="log-uniform"), "depth": Integer(1, 6), "kind": ["a", "b", None]}
+    for surrogate in ["gp", "rf", "tpe"]:
+        opt = Optimizer(space, surrogate=surrogate, n_initial_points=3, n_iter=17, random_state=0)
+        seen = []
+        while True:
+            batch = opt.ask(5)
+            if not batch:
+                break
+            for p in batch:
+                assert 1e-4 <= p["lr"] <= 1.0 and type(p["depth"]) is int and 1 <= p["depth"] <= 6
+                assert p["kind"] in ("a", "b", None)
+            opt.tell(batch, [-abs(np.log10(p["lr"]) + 2) - p["depth"] / 10 for p in batch])
+            seen += [(p["lr"], p["depth"], p["kind"]) for p in batch]
+        assert len(seen) == 17 == len(set(seen)) == opt.n_told and opt.n_remaining == 0
+
+
+def test_small_finite_space_is_exhausted_without_duplicates():
+    space = {"k": Integer(1, 3), "c": Categorical(["x", "y"])}
+    for surrogate in ["gp", "rf", "tpe"]:
+        with pytest.warns(UserWarning, match="only 6 distinct candidates, fewer than n_iter=10"):
+            opt = Optimizer(space, surrogate=surrogate, n_initial_points=2, n_iter=10, random_state=1)
+        seen = []
+        while batch := opt.ask(4):
+            opt.tell(batch, [p["k"] for p in batch])
+            seen += [(p["k"], p["c"]) for p in batch]
+        assert sorted(seen) == sorted((k, c) for k in (1, 2, 3) for c in "xy")
+
+
+def test_pending_candidates_are_not_proposed_again():
+    opt = Optimizer({"k": Integer(0, 4)}, n_initial_points=1, random_state=0)
+    p = opt.ask()
+    opt.tell(p, 1.0)
+    asked = [opt.ask()["k"] for _ in range(4)]  # none told yet
+    assert sorted(asked + [p["k"]]) == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="No candidate left"):
+        opt.ask()
+
+
+@pytest.mark.parametrize("surrogate", ["gp", "rf", "tpe"])
+def test_failures_steer_the_model_away(surrogate):
+    # the optimum (x = 0.6) sits next to a region where every fit fails (x > 0.7)
+    def f(p):
+        return np.nan if p["x"] > 0.7 else -((p["x"] - 0.6) ** 2)
+
+    in_failed_region = []
+    for seed in range(3):
+        opt = Optimizer({"x": Real(0.0, 1.0)}, surrogate=surrogate, n_initial_points=5, random_state=seed)
+        for _ in range(25):
+            p = opt.ask()
+            opt.tell(p, f(p))
+        xs = np.array([p["x"] for p in opt.history["params"][5:]])
+        in_failed_region.append(np.mean(xs > 0.7))
+        assert np.isnan(opt.history["score"]).sum() >= 1 and opt.best_params["x"] <= 0.7
+    # uniform proposals would land there 30% of the time
+    assert np.median(in_failed_region) < 0.15
+
+
+def test_conditional_subspaces_are_all_explored_and_the_best_found():
+    spaces = [
+        {"model": ["linear"], "alpha": Real(1e-3, 1e3, prior="log-uniform")},
+        {"model": ["tree"], "depth": Integer(1, 20)},
+    ]
+
+    def f(p):
+        if p["model"] == "linear":
+            return -((np.log10(p["alpha"]) - 1) ** 2)
+        return -1.0 - abs(p["depth"] - 5) / 5
+
+    for surrogate in ["gp", "rf", "tpe"]:
+        opt = Optimizer(spaces, surrogate=surrogate, n_initial_points=4, random_state=0)
+        for _ in range(25):
+            p = opt.ask()
+            opt.tell(p, f(p))
+        models = [p["model"] for p in opt.history["params"]]
+        assert models.count("tree") >= 2 and models.count("linear") >= 2
+        assert opt.best_params["model"] == "linear" and abs(np.log10(opt.best_params["alpha"]) - 1) < 0.3
+
+
+def test_reproducible_and_picklable_mid_run():
+    a = Optimizer(BRANIN_SPACE, n_initial_points=3, random_state=7)
+    run(a, branin, 6)
+    b = pickle.loads(pickle.dumps(a))
+    assert a.ask(2) == b.ask(2)
+    c = Optimizer(BRANIN_SPACE, n_initial_points=3, random_state=7)
+    run(c, branin, 6)
+    assert c.history["params"] == a.history["params"]
+
+
+def test_tell_points_that_were_not_asked_and_ucb_pi_work():
+    for acquisition in ["pi", "ucb"]:
+        opt = Optimizer({"x": Real(-1.0, 1.0)}, acquisition=acquisition, n_initial_points=1, random_state=0)
+        opt.tell([{"x": -0.9}, {"x": 0.9}, {"x": 0.1}], [-0.81, -0.81, -0.01])
+        for _ in range(8):
+            p = opt.ask()
+            opt.tell(p, -p["x"] ** 2)
+        assert abs(opt.best_params["x"]) < 0.1
+
+
+def test_custom_surrogate_and_acquisition():
+    from sklearn.neighbors import KNeighborsRegressor
+
+    class KNNSurrogate:
+        def fit(self, X, y):
+            self.knn = KNeighborsRegressor(n_neighbors=min(3, len(X))).fit(X, y)
+            self.X = X
+            return self
+
+        def predict(self, X, return_std=False):
+            mean = self.knn.predict(X)
+            dist = self.knn.kneighbors(X, n_neighbors=1)[0][:, 0]
+            return (mean, dist + 1e-3) if return_std else mean
+
+        def update(self, X, y):
+            return self.fit(X, y)
+
+    def greedy(mean, std, best, w=0.5):
+        return mean + w * std
+
+    opt = Optimizer({"x": Real(0.0, 1.0)}, surrogate=KNNSurrogate(), acquisition=greedy,
+                    acquisition_kwargs={"w": 1.0}, n_initial_points=4, random_state=0)
+    run(opt, lambda p: (p["x"] - 0.3) ** 2, 20)
+    assert abs(opt.best_params["x"] - 0.3) < 0.1
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"surrogate": "tpe", "acquisition": "ucb"}, ValueError, r"acquisition='ucb' does not apply to surrogate='tpe'"),
+        ({"surrogate": "tpe", "acquisition_kwargs": {"xi": 0.1}}, ValueError, r"do not apply to surrogate='tpe'"),
+        ({"surrogate": "svm"}, ValueError, r"surrogate must be one of \['gp', 'rf', 'tpe'\]"),
+        ({"acquisition": "lcb"}, ValueError, r"acquisition must be one of \['ei', 'pi', 'ucb'\]"),
+        ({"acquisition": "ucb", "acquisition_kwargs": {"xi": 1}}, ValueError, r"\['xi'\] do not apply to acquisition='ucb'"),
+        ({"n_initial_points": 0}, ValueError, r"n_initial_points must be an int >= 1; got 0"),
+        ({"n_initial_points": 2.5}, ValueError, r"n_initial_points must be an int >= 1"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Optimizer({"x": Real(0.0, 1.0)}, **kwargs)
