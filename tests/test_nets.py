@@ -501,3 +501,16 @@ def test_parallel_search_on_cuda(iris):
     search = _pipeline_search(n_jobs=n, n_iter=2 * n).fit(X, y)
     assert search.best_estimator_[-1].device_.startswith("cuda:")
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_search_warns_before_oversubscribing_gpus(fake_gpus):
+    from skbayes.search._base import _check_parallel_fits
+
+    fake_gpus(1)
+    pipe = make_pipeline(StandardScaler(), MLPNetClassifier())
+    with pytest.warns(UserWarning, match="2 parallel workers will train nets on 1 GPU"):
+        _check_parallel_fits(pipe, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check_parallel_fits(pipe, 1)
+        _check_parallel_fits(make_pipeline(StandardScaler(), MLPNetClassifier(device="cpu")), 2)

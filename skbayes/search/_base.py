@@ -288,6 +288,7 @@ class BaseSearch(BaseSearchCV):
         callbacks = _check_callbacks(self.callbacks)
         own = self.__dict__.pop("_search_record_", None)
         n_workers = effective_n_jobs(self.n_jobs)
+        _check_parallel_fits(self.estimator, n_workers)
         record = self._record = _Record(self.error_score)
         record.fingerprint = _checkpoint.settings_fingerprint(self)
         record.data = self._data_fingerprint()
@@ -611,6 +612,25 @@ def _check_callbacks(callbacks):
                 f"taking the search state and returning True to stop; got {cb!r}."
             )
     return list(callbacks)
+
+
+def _check_parallel_fits(estimator, n_workers):
+    """Let estimators that train on scarce devices check the number of workers.
+
+    An estimator (or a step or parameter of it) with a ``_check_parallel_fits``
+    method is called with ``n_workers`` before the first batch; skbayes.nets
+    warns there when more workers than GPU slots would train at once.
+    """
+    seen = [estimator]
+    if hasattr(estimator, "get_params") and not isinstance(estimator, type):
+        seen += list(estimator.get_params(deep=True).values())
+    done = set()
+    for est in seen:
+        hook = getattr(est, "_check_parallel_fits", None)
+        if id(est) in done or isinstance(est, type) or not callable(hook):
+            continue
+        done.add(id(est))
+        hook(n_workers)
 
 
 def _check_estimator_accepts(estimator, sample, where):
