@@ -13,10 +13,10 @@ highest rung with enough observations each time a bracket starts.
   (Falkner, Klein and Hutter, 2018): a Parzen density ``l`` over the best
   points and ``g`` over the others; each proposal is the best of a few draws
   from a widened ``l`` by the ratio ``l / g``.
-- :class:`RegressorProposer`: any scikit-learn regressor fitted on the
-  one-hot encoding of the points; proposals maximise expected improvement
-  (with ``predict(X, return_std=True)`` or the spread of an ensemble's
-  members) over random points and perturbations of the best ones.
+- :class:`SurrogateProposer`: a :mod:`skbayes.surrogates` model (GP, random
+  forest, TPE or the user's own) through the
+  :class:`~skbayes.optimizer.Optimizer`, which proposes the ``n`` points as one
+  batch.
 """
 
 import numpy as np
@@ -25,7 +25,7 @@ from scipy.stats import norm
 
 from .space import Categorical
 
-__all__ = ["ParzenProposer", "RegressorProposer"]
+__all__ = ["ParzenProposer", "SurrogateProposer"]
 
 
 def _categorical_columns(space):
@@ -42,7 +42,8 @@ class ParzenProposer:
     Both densities are products of one kernel per dimension: a normal kernel
     truncated to ``[0, 1]`` with Scott's bandwidth for numeric dimensions (the
     unit cube makes log priors linear), an Aitchison-Aitken kernel for
-    categorical ones. Each proposal is the best of ``n_samples`` draws from
+    categorical ones (its bandwidth by the same rule on the spread of the
+    categories). Each proposal is the best of ``n_samples`` draws from
     ``l`` with bandwidths multiplied by ``bandwidth_factor``, ranked by
     ``log l - log g``.
 
@@ -73,14 +74,19 @@ class ParzenProposer:
         n_bad = min(n, max(min_points, n - int(self.gamma * n)))
         return U[order[:n_good]], U[order[n - n_bad :]]
 
-    def _bandwidths(self, centres, cat):
+    def _bandwidths(self, centres, cat, space):
         n, d = centres.shape
         bw = np.empty(d)
         for j in range(d):
             if j in cat:
                 k = cat[j]
-                # Aitchison-Aitken: probability of leaving the centre's category
-                bw[j] = np.clip(n ** (-1 / 5), self.min_bandwidth, (k - 1) / k)
+                # Aitchison-Aitken: probability of leaving the centre's
+                # category; the normal reference rule on the categories'
+                # spread (0 when the centres agree), as BOHB's KDE does
+                idx = space.dimensions[j].indices_from_unit(centres[:, j])
+                p = np.bincount(idx, minlength=k) / n
+                spread = np.sqrt(max(0.0, 1.0 - np.sum(p**2)))
+                bw[j] = np.clip(1.06 * spread * n ** (-1 / 5), self.min_bandwidth, (k - 1) / k)
             else:
                 bw[j] = max(1.06 * np.std(centres[:, j]) * n ** (-1 / 5), self.min_bandwidth)
         return bw
@@ -128,7 +134,7 @@ class ParzenProposer:
             return np.empty((n, 0))
         cat = _categorical_columns(space)
         good, bad = self._split(U, scores)
-        bw_good, bw_bad = self._bandwidths(good, cat), self._bandwidths(bad, cat)
+        bw_good, bw_bad = self._bandwidths(good, cat, space), self._bandwidths(bad, cat, space)
         draws = self._sample(good, bw_good, cat, space, n * self.n_samples, rng)
         ratio = self._log_density(draws, good, bw_good, cat, space) - self._log_density(
             draws, bad, bw_bad, cat, space
@@ -138,70 +144,44 @@ class ParzenProposer:
         return draws.reshape(n, self.n_samples, -1)[np.arange(n), best]
 
 
-class RegressorProposer:
-    """Expected-improvement proposals from a scikit-learn regressor.
+class SurrogateProposer:
+    """Proposals from a :mod:`skbayes.surrogates` model through the :class:`~skbayes.optimizer.Optimizer`.
 
-    The regressor (cloned at each call) is fitted on ``space.one_hot(U)`` and
-    standardised scores. Its uncertainty is ``predict(X, return_std=True)``
-    when it supports it (a Gaussian process), else the spread of the
-    predictions of its ``estimators_`` (a random forest), else zero (pure
-    exploitation of the mean). Candidates are ``n_candidates`` uniform points
-    and as many Gaussian perturbations (scale 0.1) of the best observations;
-    the ``n`` proposals are the distinct best by expected improvement.
+    The optimizer is told the rung's points and scores, then asked for ``n``
+    candidates at once: a regression surrogate (GP, random forest) maximises
+    the acquisition with the constant-liar rule between the points of the
+    batch, a sampling surrogate (TPE) proposes by its own rule; points already
+    evaluated at that level are never proposed again.
 
     Parameters
     ----------
-    regressor : regressor object
-    n_candidates : int, default=512
-    xi : float, default=0.01
-        Exploration margin of expected improvement (in standard deviations of
-        the scores).
+    surrogate : {"gp", "rf", "tpe"} or object
+        As :class:`~skbayes.optimizer.Optimizer` takes it.
+    acquisition : str or callable, default="ei"
     """
 
-    def __init__(self, regressor, n_candidates=512, xi=0.01):
-        self.regressor = regressor
-        self.n_candidates = n_candidates
-        self.xi = xi
-
-    def _mean_std(self, model, X):
-        try:
-            mean, std = model.predict(X, return_std=True)
-            return np.asarray(mean, float), np.asarray(std, float)
-        except TypeError:
-            pass
-        members = getattr(model, "estimators_", None)
-        if members is not None and len(np.ravel(members)) > 1:
-            preds = np.array([m.predict(X) for m in np.ravel(members)])
-            return preds.mean(axis=0), preds.std(axis=0)
-        return np.asarray(model.predict(X), float), np.zeros(X.shape[0])
+    def __init__(self, surrogate, acquisition="ei"):
+        self.surrogate = surrogate
+        self.acquisition = acquisition
 
     def propose(self, space, U, scores, n, rng):
         """``n`` new unit-cube points (see the module docstring)."""
-        from sklearn.base import clone
+        from .optimizer import Optimizer
 
+        opt = Optimizer(
+            [space],
+            surrogate=self.surrogate,
+            acquisition=self.acquisition,
+            n_initial_points=1,
+            random_state=np.random.default_rng(rng.integers(2**63 - 1)),
+        )
+        # The observations replace the optimizer's initial design: every
+        # proposal comes from the model.
+        opt._initial = []
         U = np.asarray(U, dtype=float).reshape(-1, space.n_dims)
-        y = np.asarray(scores, dtype=float)
-        y = (y - y.mean()) / (y.std() or 1.0)
-        model = clone(self.regressor)
-        if hasattr(model, "random_state") and "random_state" in model.get_params():
-            model.set_params(random_state=int(rng.integers(2**31 - 1)))
-        model.fit(space.one_hot(U), y)
-        top = U[np.argsort(-y, kind="stable")[: max(1, len(y) // 4)]]
-        local = top[rng.integers(len(top), size=self.n_candidates)]
-        local = np.clip(local + 0.1 * rng.standard_normal(local.shape), 0.0, 1.0)
-        C = np.vstack([space.sample_unit(self.n_candidates, rng), local])
-        mean, std = self._mean_std(model, space.one_hot(C))
-        best = y.max()
-        z = (mean - best - self.xi) / np.maximum(std, 1e-12)
-        ei = np.where(std > 1e-12, (mean - best - self.xi) * norm.cdf(z) + std * norm.pdf(z), np.maximum(mean - best, 0))
-        out, seen = [], set()
-        for i, key in zip(np.argsort(-ei, kind="stable"), space.keys(C[np.argsort(-ei, kind="stable")])):
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(C[i])
-            if len(out) == n:
-                break
-        while len(out) < n:
-            out.append(space.sample_unit(1, rng)[0])
-        return np.asarray(out)
+        opt.tell(space.from_unit(U), np.asarray(scores, dtype=float))
+        params = opt.ask(n)
+        out = space.to_unit(params) if params else np.empty((0, space.n_dims))
+        if len(out) < n:  # a finite space with fewer new candidates
+            out = np.vstack([out, space.sample_unit(n - len(out), rng)])
+        return out

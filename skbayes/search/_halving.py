@@ -11,12 +11,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples
 
-from .._halving_proposals import ParzenProposer, RegressorProposer
+from .._halving_proposals import ParzenProposer, SurrogateProposer
 from .._halving_schedule import HalvingStrategy, halving_plan, hyperband_plans
 from ..sampling import SAMPLERS
 from ._base import BaseSearch
 
-SURROGATES = ("tpe", "gp", "rf")
+SURROGATES = ("tpe", "gp", "rf", "kde")
 
 
 class _SubsampleSplitter:
@@ -64,27 +64,10 @@ def _yields_constant_splits(cv):
 
 
 def make_proposer(surrogate):
-    """The proposer that ``surrogate`` names (see :mod:`skbayes._halving_proposals`)."""
-    if hasattr(surrogate, "propose"):
-        return surrogate
-    if surrogate == "tpe":
+    """The proposer of later brackets for ``surrogate`` (see :mod:`skbayes._halving_proposals`)."""
+    if isinstance(surrogate, str) and surrogate == "kde":
         return ParzenProposer()
-    if surrogate == "gp":
-        from sklearn.gaussian_process import GaussianProcessRegressor
-        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
-
-        kernel = ConstantKernel(1.0) * Matern(length_scale=0.3, nu=2.5) + WhiteKernel(1e-2)
-        return RegressorProposer(GaussianProcessRegressor(kernel, normalize_y=True))
-    if surrogate == "rf":
-        from sklearn.ensemble import RandomForestRegressor
-
-        return RegressorProposer(RandomForestRegressor(n_estimators=50, min_samples_leaf=2))
-    if hasattr(surrogate, "fit") and hasattr(surrogate, "predict"):
-        return RegressorProposer(surrogate)
-    raise ValueError(
-        f"surrogate must be one of {list(SURROGATES)}, a regressor or an object "
-        f"with a propose method; got {surrogate!r}."
-    )
+    return SurrogateProposer(surrogate)
 
 
 class HalvingBayesSearchCV(BaseSearch):
@@ -168,14 +151,21 @@ class HalvingBayesSearchCV(BaseSearch):
         (the candidates then come from the low-discrepancy design only). The
         total cost grows linearly with the number of brackets.
 
-    surrogate : {"tpe", "gp", "rf"} or object, default="tpe"
-        The model that proposes the candidates of later brackets. ``"tpe"``:
-        BOHB's multivariate Parzen estimator. ``"gp"``: a Gaussian process
-        (Matérn 5/2) and expected improvement. ``"rf"``: a random forest and
-        expected improvement. An object with a
-        ``propose(space, U, scores, n, rng)`` method is used as it is; a
-        scikit-learn regressor is fitted on the one-hot encoded unit-cube
-        points and ranks candidates by expected improvement.
+    surrogate : {"kde", "tpe", "gp", "rf"} or object, default="kde"
+        The model that proposes the candidates of later brackets, fitted on
+        the highest resource level with enough scores (at least the number
+        of model columns plus 2, as BOHB requires). ``"tpe"``, ``"gp"``,
+        ``"rf"``: :class:`~skbayes.surrogates.TPE`,
+        :class:`~skbayes.surrogates.GaussianProcess` (Matérn 5/2, expected
+        improvement) and :class:`~skbayes.surrogates.RandomForest`, as in
+        :class:`~skbayes.BayesSearchCV`; a bracket's candidates are proposed
+        as one batch (constant liar for the GP and the forest). ``"kde"``:
+        BOHB's own multivariate kernel density estimator
+        (:class:`skbayes._halving_proposals.ParzenProposer`): each proposal is
+        the best of 64 draws around the best points; it concentrates fastest
+        on the few, similar points of a high rung (see docs/benchmarks.md).
+        An object following the protocol of :mod:`skbayes.surrogates` is used
+        as well.
 
     random_fraction : float, default=1/3
         Probability that a candidate of a later bracket is drawn uniformly at
@@ -319,11 +309,7 @@ feature_names_in_
         "max_n_samples": [Interval(Integral, 0, None, closed="neither"), StrOptions({"auto"}), None],
         "aggressive_elimination": ["boolean"],
         "brackets": [Interval(Integral, 1, None, closed="left"), StrOptions({"hyperband"})],
-        "surrogate": [
-            StrOptions(set(SURROGATES)),
-            HasMethods(["propose"]),
-            HasMethods(["fit", "predict"]),
-        ],
+        "surrogate": [StrOptions(set(SURROGATES)), HasMethods(["fit"])],
         "random_fraction": [Interval(Real, 0, 1, closed="both")],
         "sampler": [StrOptions(set(SAMPLERS))],
     }
@@ -345,7 +331,7 @@ feature_names_in_
         max_n_samples=None,
         aggressive_elimination=False,
         brackets="hyperband",
-        surrogate="tpe",
+        surrogate="kde",
         random_fraction=1 / 3,
         sampler="sobol",
         scoring=None,
