@@ -76,7 +76,10 @@ def plot_convergence(*searches, ax=None, labels=None, show_scores=True):
         One line each, on the same Axes: pass several searches fitted on the
         same problem to compare how fast they find good candidates. Any
         fitted ``BaseSearchCV`` works (``GridSearchCV`` and
-        ``RandomizedSearchCV`` included).
+        ``RandomizedSearchCV`` included). For successive halving
+        (``n_resources`` in ``cv_results_``), every row counts as an
+        evaluation but the best score counts the rows with the most
+        resources only, as ``best_score_`` does.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure if None.
     labels : list of str, default=None
@@ -108,9 +111,18 @@ def plot_convergence(*searches, ax=None, labels=None, show_scores=True):
         metrics.add(metric)
         scores = np.asarray(search.cv_results_[f"mean_test_{metric}"], dtype=float)
         x = np.arange(1, len(scores) + 1)
-        best = np.fmax.accumulate(np.where(np.isfinite(scores), scores, -np.inf))
+        counted = np.isfinite(scores)
+        resources = search.cv_results_.get("n_resources")
+        if resources is not None:
+            # successive halving: a score on a fraction of the resource is not
+            # comparable; the best counts rows with the most resources only
+            resources = np.asarray(resources, dtype=float)
+            counted &= resources == resources.max()
+        best = np.fmax.accumulate(np.where(counted, scores, -np.inf))
         best[np.isneginf(best)] = np.nan
         name = labels[i] if labels is not None else (label or type(search).__name__)
+        if resources is not None:
+            name += " (full resources)"
         (line,) = ax.step(x, best, where="post", label=name)
         if show_scores:
             ax.plot(x, scores, ".", color=line.get_color(), alpha=0.3)
@@ -524,7 +536,13 @@ def plot_rungs(search, *, ax=None, cmap="tab10"):
     best = getattr(search, "best_index_", None)
     if best is not None:
         ax.plot(resources[best], scores[best], "r*", markersize=14, label="best")
+    from matplotlib.ticker import NullLocator
+
     ax.set_xscale("log")
+    ticks = np.unique(resources[np.isfinite(resources)])
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(f"n_resources ({resource})" if resource else "n_resources")
     ax.set_ylabel(metric)
     ax.set_title(f"Rungs of {type(search).__name__}")

@@ -50,11 +50,19 @@ def test_convergence_compares_searches_on_one_axes(fitted, tmp_path):
     sk = RandomizedSearchCV(LogisticRegression(), {"C": [0.1, 1.0, 10.0]}, n_iter=3, cv=2, random_state=0).fit(X, y)
     names = sorted(fitted)
     ax = plots.plot_convergence(*[(n, fitted[n]) for n in names], sk)
-    steps = [line for line in ax.get_lines() if line.get_label() in names + ["RandomizedSearchCV"]]
-    assert [line.get_label() for line in steps] == names + ["RandomizedSearchCV"]
+    labels = [n + " (full resources)" if n == "halving_bayes" else n for n in names] + ["RandomizedSearchCV"]
+    steps = [line for line in ax.get_lines() if line.get_label() in labels]
+    assert [line.get_label() for line in steps] == labels
     for line, name in zip(steps, names):
-        scores = fitted[name].cv_results_["mean_test_score"]
-        np.testing.assert_allclose(line.get_ydata(), np.fmax.accumulate(scores))
+        res = fitted[name].cv_results_
+        scores = np.asarray(res["mean_test_score"], dtype=float)
+        if "n_resources" in res:  # halving: the best of the full-resource rows
+            full = np.asarray(res["n_resources"]) == np.max(res["n_resources"])
+            scores = np.where(full, scores, -np.inf)
+            assert np.nanmax(line.get_ydata()) == pytest.approx(fitted[name].best_score_)
+        expected = np.fmax.accumulate(scores)
+        expected[np.isneginf(expected)] = np.nan
+        np.testing.assert_allclose(line.get_ydata(), expected)
     _png(ax, tmp_path / "convergence.png")
     # on an Axes of one's own, with labels
     fig, own = plt.subplots()
