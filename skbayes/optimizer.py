@@ -452,7 +452,7 @@ class Optimizer(Strategy):
         with np.errstate(all="ignore"):
             res = minimize(
                 objective, z0, jac=True, method="L-BFGS-B",
-                bounds=[(0.0, 1.0)] * z0.size, options={"maxiter": 40},
+                bounds=[(0.0, 1.0)] * z0.size, options={"maxiter": 25, "ftol": 1e-6},
             )
         U = U0.copy()
         z = res.x if np.all(np.isfinite(res.x)) else z0

@@ -67,6 +67,13 @@ class GaussianProcess(Surrogate):
         On refits, the search starts from the previous hyperparameters only,
         except every ``recentre_every``-th fit, which also starts from the
         prior's centre.
+    refit_fraction : float, default=0.05
+        From 20 observations on, a refit re-optimises the hyperparameters only
+        once the observations have grown by this fraction since the last
+        optimisation (every 5 points at 100 observations, every 20 at 400);
+        in between it keeps them and only refactorises (a Cholesky), which is
+        most of what makes the GP cheap at many observations. 0 re-optimises
+        at every fit.
     random_state : int, numpy Generator or None, default=None
         Seeds the random restarts.
 
@@ -104,6 +111,7 @@ class GaussianProcess(Surrogate):
         prior_scale=1.0,
         max_iter=60,
         recentre_every=5,
+        refit_fraction=0.05,
         random_state=None,
     ):
         self.n_restarts = n_restarts
@@ -114,6 +122,7 @@ class GaussianProcess(Surrogate):
         self.prior_scale = prior_scale
         self.max_iter = max_iter
         self.recentre_every = recentre_every
+        self.refit_fraction = refit_fraction
         self.random_state = random_state
 
     # -- hyperparameters: theta = [log s2, log l_1..l_d, log noise] ----------
@@ -184,14 +193,19 @@ class GaussianProcess(Surrogate):
         bounds = self._bounds(d)
         lo = np.array([b[0] for b in bounds])
         hi = np.array([b[1] for b in bounds])
+        previous = getattr(self, "theta_", None)
+        warm = previous is not None and previous.shape == centre.shape
+        if warm and n >= 20 and n < getattr(self, "n_optimised_", 0) * (1.0 + self.refit_fraction):
+            # few new points since the last optimisation: keep the hyperparameters
+            return self._condition(X, y)
         if n < 2:
             theta = np.clip(centre, lo, hi)
         else:
             sq = ((X[None, :, :] - X[:, None, :]) ** 2).reshape(n * n, d).T.copy()
             starts = [np.clip(centre, lo, hi)]
-            previous = getattr(self, "theta_", None)
             self.n_fits_ = getattr(self, "n_fits_", 0) + 1
-            if previous is not None and previous.shape == centre.shape:
+            self.n_optimised_ = n
+            if warm:
                 # warm start from the previous fit; every `recentre_every`
                 # fits, also from the prior's centre (a way out of a poor mode)
                 if self.n_fits_ % self.recentre_every:
@@ -210,7 +224,7 @@ class GaussianProcess(Surrogate):
                     jac=True,
                     method="L-BFGS-B",
                     bounds=bounds,
-                    options={"maxiter": self.max_iter},
+                    options={"maxiter": self.max_iter, "ftol": 1e-7, "gtol": 1e-4},
                 )
                 if best is None or res.fun < best.fun:
                     best = res
