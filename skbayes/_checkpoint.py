@@ -89,6 +89,49 @@ def load(path):
     return data
 
 
+# -- CV splits ----------------------------------------------------------------------
+
+
+def pack_splits(splits, n_samples):
+    """The CV splits in little space: sorted index arrays as bit masks.
+
+    A sorted array of distinct indices (what ``KFold`` and most splitters
+    give) becomes a packed boolean mask of ``n_samples`` bits; any other
+    (shuffled order, repeats) is kept as is, in 32-bit integers when they fit,
+    since the order of the training rows can change a fit.
+    """
+    return [(_pack(train, n_samples), _pack(test, n_samples)) for train, test in splits]
+
+
+def unpack_splits(packed):
+    """Inverse of :func:`pack_splits`."""
+    return [(_unpack(train), _unpack(test)) for train, test in packed]
+
+
+def _pack(indices, n_samples):
+    idx = np.asarray(indices)
+    if (
+        idx.ndim == 1
+        and idx.size
+        and np.issubdtype(idx.dtype, np.integer)
+        and idx[0] >= 0
+        and idx[-1] < n_samples
+        and np.all(np.diff(idx) > 0)
+    ):
+        mask = np.zeros(n_samples, dtype=bool)
+        mask[idx] = True
+        return ("mask", int(n_samples), np.packbits(mask))
+    if np.issubdtype(idx.dtype, np.integer) and (idx.size == 0 or idx.max() < 2**31):
+        idx = idx.astype(np.int32)
+    return ("index", idx)
+
+
+def _unpack(packed):
+    if packed[0] == "mask":
+        return np.flatnonzero(np.unpackbits(packed[2], count=packed[1]))
+    return np.asarray(packed[1])
+
+
 # -- fingerprints ----------------------------------------------------------------
 
 

@@ -44,7 +44,7 @@ from joblib import effective_n_jobs
 from sklearn.base import clone
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_method_params, indexable
+from sklearn.utils.validation import _check_method_params, _num_samples, indexable
 
 from .. import _checkpoint
 from ..callbacks import Callback, SearchState
@@ -79,6 +79,7 @@ class _Record:
         self.n_replayed = 0
         self.fingerprint = {}  # settings_fingerprint of the search
         self.data = None  # data_fingerprint of X, y and the fit parameters
+        self.n_samples = None
 
     def replay(self, snapshot):
         """Take over what a snapshot evaluated; it is merged before new batches."""
@@ -283,6 +284,14 @@ class BaseSearch(BaseSearchCV):
         finally:
             del self._fit_inputs
 
+    def __getstate__(self):
+        # scikit-learn sends the search to the workers with every fit (as the
+        # ``caller`` of its callbacks): leave the fit's transient state behind
+        state = dict(super().__getstate__())  # a copy: it may be __dict__ itself
+        state.pop("_fit_inputs", None)
+        state.pop("_record", None)
+        return state
+
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         spaces = self._check_search_spaces()
         callbacks = _check_callbacks(self.callbacks)
@@ -363,6 +372,7 @@ class BaseSearch(BaseSearchCV):
         X, y = indexable(X, y)
         params = _check_method_params(X, params=params)
         routed = self._get_routed_params_for_fit(params)
+        self._record.n_samples = _num_samples(X)
         return [
             (np.asarray(train), np.asarray(test))
             for train, test in self._checked_cv_orig.split(X, y, **routed.splitter.split)
@@ -375,7 +385,7 @@ class BaseSearch(BaseSearchCV):
         extend = self._check_snapshot(snapshot)
         record = self._record
         if snapshot.get("splits") is not None:
-            record.splits = [(np.asarray(tr), np.asarray(te)) for tr, te in snapshot["splits"]]
+            record.splits = _checkpoint.unpack_splits(snapshot["splits"])
         record.replay(snapshot)
         previous = copy.deepcopy(snapshot["strategy"])
         if not extend:
@@ -436,7 +446,7 @@ class BaseSearch(BaseSearchCV):
             "budget": {k: v for k, v in self.get_params(deep=False).items() if k in self._budget_params},
             "data": record.data,
             "n_splits": self.n_splits_,
-            "splits": record.splits,
+            "splits": None if record.splits is None else _checkpoint.pack_splits(record.splits, record.n_samples),
             "n_candidates": record.n_candidates,
             "params": params,
             "out": out,
