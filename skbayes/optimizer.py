@@ -80,7 +80,9 @@ class Optimizer(Strategy):
         expected improvement: it takes ``"ei"`` only.
     n_initial_points : int, default=10
         Candidates from the initial quasi-random design before the surrogate
-        is used (at least 1).
+        is used. 0 is allowed when observations are told before the first
+        ``ask`` (e.g. the scores of an earlier run): every proposal then comes
+        from the model (uniformly random ones while no score is finite).
     acquisition_kwargs : dict or None, default=None
         ``{"xi": ...}`` for ``"ei"``/``"pi"`` (minimum improvement, in
         standard deviations of the scores; default 0.01), ``{"kappa": ...}``
@@ -140,6 +142,7 @@ class Optimizer(Strategy):
         self.n_initial_points = n_initial_points
         self.acquisition_kwargs = acquisition_kwargs
         self.n_candidates = n_candidates
+        self.n_iter = n_iter
         self._check_params()
         self._template = make_surrogate(surrogate)
         self._sampling = callable(getattr(self._template, "propose", None))
@@ -182,8 +185,11 @@ class Optimizer(Strategy):
 
     def _check_params(self):
         n = self.n_initial_points
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"n_initial_points must be an int >= 1; got {n!r}.")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"n_initial_points must be an int >= 0; got {n!r}.")
+        n = self.n_iter
+        if n is not None and (not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1):
+            raise ValueError(f"n_iter must be an int >= 1 or None; got {n!r}.")
         if self.acquisition_kwargs is not None and not isinstance(self.acquisition_kwargs, dict):
             raise TypeError(
                 f"acquisition_kwargs must be a dict or None; got {self.acquisition_kwargs!r}."

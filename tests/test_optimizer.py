@@ -145,6 +145,15 @@ def test_tell_points_that_were_not_asked_and_ucb_pi_work():
         assert abs(opt.best_params["x"]) < 0.1
 
 
+def test_no_initial_design_when_observations_are_told_first():
+    opt = Optimizer({"x": Real(0.0, 1.0)}, n_initial_points=0, random_state=0)
+    opt.tell([{"x": 0.1}, {"x": 0.5}, {"x": 0.9}], [-0.04, -0.04, -0.36])
+    batch = opt.ask(3)
+    assert all(0.1 < p["x"] < 0.6 for p in batch[:1]) and len({p["x"] for p in batch}) == 3
+    fresh = Optimizer({"x": Real(0.0, 1.0)}, n_initial_points=0, random_state=0)
+    assert 0.0 <= fresh.ask()["x"] <= 1.0  # nothing to model yet: a random point
+
+
 def test_custom_surrogate_and_acquisition():
     from sklearn.neighbors import KNeighborsRegressor
 
@@ -179,8 +188,9 @@ def test_custom_surrogate_and_acquisition():
         ({"surrogate": "svm"}, ValueError, r"surrogate must be one of \['gp', 'rf', 'tpe'\]"),
         ({"acquisition": "lcb"}, ValueError, r"acquisition must be one of \['ei', 'pi', 'ucb'\]"),
         ({"acquisition": "ucb", "acquisition_kwargs": {"xi": 1}}, ValueError, r"\['xi'\] do not apply to acquisition='ucb'"),
-        ({"n_initial_points": 0}, ValueError, r"n_initial_points must be an int >= 1; got 0"),
-        ({"n_initial_points": 2.5}, ValueError, r"n_initial_points must be an int >= 1"),
+        ({"n_initial_points": -1}, ValueError, r"n_initial_points must be an int >= 0; got -1"),
+        ({"n_initial_points": 2.5}, ValueError, r"n_initial_points must be an int >= 0"),
+        ({"n_iter": 0}, ValueError, r"n_iter must be an int >= 1 or None; got 0"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, error, match):
