@@ -837,8 +837,7 @@ class NetRegressor(_TunableNet, NeuralNetRegressor):
 
 # -- the ready MLPs ---------------------------------------------------------------------
 
-_MLP_PARAMS = """
-    hidden_units : int, default=64
+_MLP_PARAMS = """    hidden_units : int, default=64
         Width of every hidden layer.
 
     n_layers : int, default=2
@@ -960,7 +959,7 @@ class MLPNetClassifier(_MLPNet, NetClassifier):
     ...     "mlpnetclassifier__hidden_units": Integer(8, 64, prior="log-uniform"),
     ...     "mlpnetclassifier__lr": Real(1e-3, 1e-1, prior="log-uniform"),
     ...     "mlpnetclassifier__dropout": Real(0.0, 0.3)}, n_iter=4, cv=3, random_state=0)
-    >>> search.fit(X, y).best_score_ > 0.8
+    >>> bool(search.fit(X, y).best_score_ > 0.8)
     True
     """.replace("{mlp_params}", _MLP_PARAMS)
     )
@@ -1020,7 +1019,7 @@ class MLPNetRegressor(_MLPNet, NetRegressor):
     >>> from skbayes.nets import MLPNetRegressor
     >>> X, y = load_diabetes(return_X_y=True)
     >>> net = MLPNetRegressor(hidden_units=16, lr=1e-2, max_epochs=30, random_state=0)
-    >>> net.fit(scale(X), scale(y)).score(scale(X), scale(y)) > 0.4
+    >>> bool(net.fit(scale(X), scale(y)).score(scale(X), scale(y)) > 0.4)
     True
     """.replace("{mlp_params}", _MLP_PARAMS)
     )
