@@ -83,7 +83,10 @@ def main(argv=None):
         plt.close(fig)
         print("saved", os.path.normpath(path))
 
-    save(plot_convergence(*searches.items()), "convergence.png")
+    ax = plot_convergence(*searches.items())
+    best = max(s.best_score_ for s in searches.values())
+    ax.set_ylim(best - 0.03, best + 0.005)  # zoom on the race at the top
+    save(ax, "convergence.png")
     save(plot_evaluations(searches["BayesSearchCV"]), "evaluations.png")
     save(plot_objective(searches["BayesSearchCV"]), "objective.png")
     save(plot_fitness(searches["EvolutionarySearchCV"]), "fitness.png")

@@ -29,7 +29,7 @@ NOT_FINGERPRINTED = frozenset(
 )
 
 
-def save(path, snapshot):
+def save(path, snapshot, *, fsync=True):
     """Write ``snapshot`` to ``path`` atomically.
 
     Parameters
@@ -37,6 +37,10 @@ def save(path, snapshot):
     path : str or os.PathLike
     snapshot : dict
         What ``BaseSearch._snapshot`` returns.
+    fsync : bool, default=True
+        Flush the file to disk before it replaces the old one, so that the
+        checkpoint also survives a power cut or an OS crash (the move alone
+        protects it from a crash of the process).
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -50,7 +54,8 @@ def save(path, snapshot):
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
             f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

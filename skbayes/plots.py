@@ -475,6 +475,9 @@ def plot_fitness(search, *, ax=None):
     ax.plot(g, mean, "-", color="tab:blue")
     ax.plot(g, np.asarray(history["best"], dtype=float), "o-", color="tab:orange", label="best of generation")
     ax.step(g, np.asarray(history["best_so_far"], dtype=float), where="post", color="tab:red", label="best so far")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("generation")
     ax.set_ylabel(_metric(search) if hasattr(search, "cv_results_") else "score")
     ax.set_title(f"Fitness of {type(search).__name__}")

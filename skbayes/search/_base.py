@@ -89,6 +89,14 @@ class _Record:
         self.failed_batches = list(snapshot["failed_batches"])
         self.n_candidates = self.n_replayed = snapshot["n_candidates"]
 
+    def packed_splits(self):
+        """The splits as :func:`skbayes._checkpoint.pack_splits` stores them (cached)."""
+        if self.splits is None:
+            return None
+        if getattr(self, "_packed", (None,))[0] is not self.splits:
+            self._packed = (self.splits, _checkpoint.pack_splits(self.splits, self.n_samples))
+        return self._packed[1]
+
     def evaluated(self):
         """``(params, out, more_results, failed_batches)`` of every candidate so far.
 
@@ -446,7 +454,7 @@ class BaseSearch(BaseSearchCV):
             "budget": {k: v for k, v in self.get_params(deep=False).items() if k in self._budget_params},
             "data": record.data,
             "n_splits": self.n_splits_,
-            "splits": None if record.splits is None else _checkpoint.pack_splits(record.splits, record.n_samples),
+            "splits": record.packed_splits(),
             "n_candidates": record.n_candidates,
             "params": params,
             "out": out,
