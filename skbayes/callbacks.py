@@ -150,6 +150,14 @@ class DeadlineStopper(Callback):
     anticipate : bool, default=False
         Also stop when the longest batch so far would not fit in the time left.
 
+    Attributes
+    ----------
+    overrun_ : float
+        Set when the search ends: seconds by which the last batch ran past the
+        deadline (0.0 if the search ended before it).
+    elapsed_ : float
+        Seconds from the start of the search to the end of its last batch.
+
     Examples
     --------
     >>> from skbayes.callbacks import DeadlineStopper
@@ -166,6 +174,10 @@ class DeadlineStopper(Callback):
                 f"DeadlineStopper: total_time must be a positive number of seconds; got {self.total_time!r}."
             )
         self._longest = 0.0
+
+    def on_search_end(self, state):
+        self.elapsed_ = state.elapsed
+        self.overrun_ = max(0.0, state.elapsed - self.total_time)
 
     def on_batch_end(self, state):
         self._longest = max(getattr(self, "_longest", 0.0), state.batch_time)

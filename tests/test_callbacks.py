@@ -152,6 +152,9 @@ def test_deadline_overruns_by_at_most_one_batch():
     last_batch = elapsed[-1] - elapsed[-2]
     assert elapsed[-1] - 0.9 <= last_batch
     assert "overran it by" in search.stop_reason_
+    stopper = search.callbacks[0]
+    assert stopper.overrun_ == pytest.approx(stopper.elapsed_ - 0.9)
+    assert 0 <= stopper.overrun_ <= last_batch + 0.05
 
 
 def test_deadline_anticipates_the_next_batch():
