@@ -320,6 +320,8 @@ class _TunableNet:
     def _resolve(self, seed, *, keep_device, hold_slot):
         """Fill ``resolved_params_``; return the GPU lease to release after fit (or None)."""
         previous = self.__dict__.get("resolved_params_") or {}
+        optimizer = optimizer_class(self.__dict__.get("optimizer"))
+        train_split = self._resolve_train_split(seed)
         lease = None
         if keep_device and "device" in previous:
             device = previous["device"]
@@ -348,8 +350,8 @@ class _TunableNet:
                 )
         self.__dict__["resolved_params_"] = {
             "device": device,
-            "optimizer": optimizer_class(self.__dict__.get("optimizer")),
-            "train_split": self._resolve_train_split(seed),
+            "optimizer": optimizer,
+            "train_split": train_split,
         }
         self.random_seed_ = seed
         return lease
