@@ -275,20 +275,20 @@ feature_names_in_
     Examples
     --------
     >>> from sklearn.datasets import load_digits
-    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> from sklearn.svm import SVC
     >>> from skbayes import HalvingBayesSearchCV
-    >>> from skbayes.space import Real, Integer
+    >>> from skbayes.space import Real
     >>> X, y = load_digits(return_X_y=True)
     >>> search = HalvingBayesSearchCV(
-    ...     HistGradientBoostingClassifier(early_stopping=False),
-    ...     {"learning_rate": Real(0.01, 1.0, prior="log-uniform"),
-    ...      "max_leaf_nodes": Integer(4, 64, prior="log-uniform")},
-    ...     resource="max_iter", min_resources=5, max_resources=45, factor=3,
-    ...     n_candidates=9, brackets=2, cv=3, random_state=0)
-    >>> search.fit(X, y).n_resources_
-    [5, 15, 45, 5, 15, 45]
-    >>> search.best_params_["max_iter"]
-    45
+    ...     SVC(), {"C": Real(1e-2, 1e3, prior="log-uniform"),
+    ...             "gamma": Real(1e-5, 1e-1, prior="log-uniform")},
+    ...     n_candidates=27, factor=3, brackets=2, cv=3, random_state=0)
+    >>> search.fit(X, y).n_resources_  # samples per rung, 2 brackets
+    [60, 180, 540, 1620, 60, 180, 540, 1620]
+    >>> search.n_candidates_
+    [27, 9, 3, 1, 27, 9, 3, 1]
+    >>> bool(search.best_score_ > 0.95)
+    True
     """
 
     _parameter_constraints: dict = {
