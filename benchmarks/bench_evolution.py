@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.base import BaseEstimator, RegressorMixin, clone  # noqa: E402
 from sklearn.datasets import load_diabetes, load_digits, make_classification  # noqa: E402
-from sklearn.linear_model import Ridge  # noqa: E402
+from sklearn.linear_model import Ridge, SGDClassifier  # noqa: E402
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler  # noqa: E402
@@ -286,6 +286,7 @@ def tuning_tasks():
     digits_X, digits_y = load_digits(return_X_y=True)
     digits = (digits_X[:500] / 16.0, digits_y[:500])
     clf = make_classification(n_samples=800, n_features=20, n_informative=8, flip_y=0.05, random_state=0)
+    noisy = make_classification(n_samples=400, n_features=20, n_informative=5, flip_y=0.15, class_sep=0.7, random_state=1)
     diabetes = load_diabetes(return_X_y=True)
     return {
         "SVC on digits (C, gamma)": (
@@ -305,6 +306,26 @@ def tuning_tasks():
                 "criterion": Categorical(["gini", "entropy", "log_loss"]),
             },
             clf,
+            StratifiedKFold(3, shuffle=True, random_state=0),
+            "accuracy",
+        ),
+        "SVC on noisy data (C, gamma)": (
+            make_pipeline(StandardScaler(), SVC()),
+            {"svc__C": Real(1e-2, 1e3, prior="log-uniform"), "svc__gamma": Real(1e-5, 1e0, prior="log-uniform")},
+            noisy,
+            StratifiedKFold(3, shuffle=True, random_state=0),
+            "accuracy",
+        ),
+        "SGDClassifier (3 real, 2 cat)": (
+            make_pipeline(StandardScaler(), SGDClassifier(penalty="elasticnet", random_state=0)),
+            {
+                "sgdclassifier__alpha": Real(1e-6, 1e0, prior="log-uniform"),
+                "sgdclassifier__l1_ratio": Real(0.0, 1.0),
+                "sgdclassifier__eta0": Real(1e-4, 1e0, prior="log-uniform"),
+                "sgdclassifier__learning_rate": Categorical(["constant", "optimal", "invscaling", "adaptive"]),
+                "sgdclassifier__loss": Categorical(["hinge", "log_loss", "modified_huber"]),
+            },
+            noisy,
             StratifiedKFold(3, shuffle=True, random_state=0),
             "accuracy",
         ),

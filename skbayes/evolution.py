@@ -456,6 +456,7 @@ class _GenerationalStrategy(Strategy):
         self._replay = {}  # (subspace, key) -> score evaluated by an earlier fit
         self._current = None  # [(subspace, unit, key)] of the generation in progress
         self._queue = []  # its individuals not yet handed out
+        self._n_new = 0  # how many of them are new (not evaluated before)
         self._log = []
         finite = all(s.is_finite for s in self.spaces)
         self._n_candidates = sum(s.cardinality for s in self.spaces) if finite else math.inf
