@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.stats import uniform
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -80,8 +81,7 @@ def test_rungs_equal_scikit_learns(n_samples, resources, n_candidates, factor, a
     est = BowlClassifier()
     common = dict(factor=factor, aggressive_elimination=aggressive, cv=2, **resources)
     ref = HalvingRandomSearchCV(
-        est, {"x": __import__("scipy").stats.uniform(0, 1)}, n_candidates=n_candidates,
-        random_state=0, **common
+        est, {"x": uniform(0, 1)}, n_candidates=n_candidates, random_state=0, **common
     ).fit(X, y)
     ours = HalvingBayesSearchCV(est, {"x": Real(0.0, 1.0)}, n_candidates=n_candidates,
                                 brackets=1, random_state=0, **common).fit(X, y)
@@ -324,3 +324,19 @@ def test_parzen_proposals_stay_in_the_cube_and_near_the_good_points():
         new = ParzenProposer().propose(space, U, scores, 20, rng)
         assert new.shape == (20, 3) and np.all((new >= 0) & (new <= 1))
         assert check(new, space.from_unit(new))
+
+
+def test_skorch_max_epochs_as_the_resource():
+    pytest.importorskip("skorch")
+    from skbayes.nets import MLPNetClassifier
+
+    X, y = make_classification(n_samples=90, n_features=5, random_state=0)
+    search = HalvingBayesSearchCV(
+        MLPNetClassifier(batch_size=32, random_state=0, verbose=0),
+        {"lr": Real(1e-3, 1e-1, prior="log-uniform"), "hidden_units": [8, 16]},
+        resource="max_epochs", min_resources=1, max_resources=4, factor=2,
+        n_candidates=4, brackets=1, cv=2, random_state=0,
+    ).fit(X.astype("float32"), y)
+    assert search.n_resources_ == [1, 2, 4]
+    assert search.best_params_["max_epochs"] == 4
+    assert len(search.best_estimator_.history_) == 4
