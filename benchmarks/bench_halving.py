@@ -30,7 +30,9 @@ split, the total resource actually spent, and the wall time of ``fit``
     python benchmarks/bench_halving.py --quick    # 3 seeds, smaller budgets, no mlp
     python benchmarks/bench_halving.py --quick --seeds 5 --tasks hgb sgd
 
-Writes benchmarks/results/halving.csv (one row per run) and halving.md.
+Writes benchmarks/results/halving_<task>.csv (one row per run) and
+halving.md (the table, from every halving_<task>.csv present). Tasks can run
+in separate processes (``--tasks hgb`` ...) and ``--report`` rebuilds the table.
 """
 
 import argparse
@@ -212,20 +214,26 @@ def main():
     parser.add_argument("--quick", action="store_true", help="3 seeds, smaller budgets, no mlp")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--tasks", nargs="*", default=None)
+    parser.add_argument("--report", action="store_true",
+                        help="only rebuild halving.md from the results/halving_<task>.csv files")
     args = parser.parse_args()
     n_seeds = args.seeds or (3 if args.quick else 5)
     warnings.simplefilter("ignore")
     cv = StratifiedKFold(3)
-    rows = []
     all_tasks = tasks(args.quick)
-    for name in args.tasks or list(all_tasks):
+    results = os.path.join(HERE, "results")
+    os.makedirs(results, exist_ok=True)
+    for name in [] if args.report else (args.tasks or list(all_tasks)):
+        rows = []
         for seed in range(n_seeds):
             rows += run(name, all_tasks[name], seed, cv)
             print(pd.DataFrame(rows[-3:])[["task", "search", "seed", "test_score", "total_resource", "wall_s"]]
                   .to_string(index=False, header=False), flush=True)
-    df = pd.DataFrame(rows)
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    df.to_csv(os.path.join(HERE, "results", "halving.csv"), index=False)
+        df = pd.DataFrame(rows)
+        df["quick"] = args.quick
+        df.to_csv(os.path.join(results, f"halving_{name}.csv"), index=False)
+    files = sorted(f for f in os.listdir(results) if f.startswith("halving_") and f.endswith(".csv"))
+    df = pd.concat([pd.read_csv(os.path.join(results, f)) for f in files], ignore_index=True)
     import platform
     import subprocess
 
@@ -235,8 +243,8 @@ def main():
     except Exception:  # noqa: BLE001 - the machine name is informative only
         model = platform.processor() or "unknown CPU"
     machine = f"2-core shared VM ({model}), Python {platform.python_version()}"
-    md = to_markdown(df, machine, time.strftime("%Y-%m-%d"), args.quick)
-    with open(os.path.join(HERE, "results", "halving.md"), "w") as fh:
+    md = to_markdown(df, machine, time.strftime("%Y-%m-%d"), bool(df["quick"].any()))
+    with open(os.path.join(results, "halving.md"), "w") as fh:
         fh.write(md)
     print(md)
 
