@@ -196,9 +196,29 @@ def settings_fingerprint(search):
     }
 
 
+#: Arrays larger than this (in elements) are fingerprinted on evenly spaced rows.
+SAMPLED_ABOVE = 2**20
+
+
 def data_fingerprint(X, y, params):
-    """A hash of the data and fit parameters, or None if they cannot be hashed."""
+    """A hash of the data and fit parameters, or None if they cannot be hashed.
+
+    Arrays (numpy, pandas) of more than ``SAMPLED_ABOVE`` elements are hashed
+    on their shape and about ``SAMPLED_ABOVE`` elements of evenly spaced rows,
+    so that a fit on large data does not spend seconds hashing it.
+    """
     try:
-        return joblib.hash((X, y, params))
+        parts = [_sampled(X), _sampled(y)]
+        parts += [(k, _sampled(v)) for k, v in sorted(params.items())]
+        return joblib.hash(parts)
     except Exception:  # noqa: BLE001 - unhashable input: the check is skipped
         return None
+
+
+def _sampled(a):
+    shape = getattr(a, "shape", None)
+    if shape is None or not shape or int(np.prod(shape)) <= SAMPLED_ABOVE:
+        return a
+    step = math.ceil(int(np.prod(shape)) / SAMPLED_ABOVE)
+    rows = a.iloc[::step] if hasattr(a, "iloc") else a[::step]
+    return ("sampled", tuple(shape), step, rows)

@@ -318,7 +318,11 @@ class BaseSearch(BaseSearchCV):
                     if snapshot is not None:
                         break
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        strategy = self._start_strategy(spaces, np.random.default_rng(seed), snapshot)
+        try:
+            strategy = self._start_strategy(spaces, np.random.default_rng(seed), snapshot)
+        except BaseException:
+            del self._record  # a snapshot that cannot be resumed: nothing ran
+            raise
         self.strategy_ = strategy
         self.stop_reason_ = None
         search_ctx = None
