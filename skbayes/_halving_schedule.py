@@ -314,7 +314,7 @@ class HalvingStrategy(Strategy):
             self._current = list(design.plan)
             self.proposed_by += ["design"] * len(self._current)
         else:
-            self._current = self._new_candidates(n)
+            self._current = self._distinct(self._new_candidates(n))
 
     def _propose(self, n):
         if self._done:
@@ -375,6 +375,29 @@ class HalvingStrategy(Strategy):
             if len(obs) >= need:
                 return obs
         return None
+
+    def _distinct(self, candidates):
+        """Replace candidates already evaluated at the bracket's first resource.
+
+        Only a finite space can run out of new candidates; duplicates are then
+        kept, so the bracket keeps its size.
+        """
+        level = self.plans[self._bracket].n_resources[0]
+        seen = [set() for _ in self.spaces]
+        for s, u, _ in self.observations.get(level, []):
+            seen[s].update(self.spaces[s].keys(u[None, :]))
+        out = []
+        for s, u in candidates:
+            space = self.spaces[s]
+            key = space.keys(u[None, :])[0]
+            if key in seen[s] and space.n_dims:
+                for v in space.sample_unit(32, self.rng):
+                    if space.keys(v[None, :])[0] not in seen[s]:
+                        u, key = v, space.keys(v[None, :])[0]
+                        break
+            seen[s].add(key)
+            out.append((s, u))
+        return out
 
     def _new_candidates(self, n):
         rng = self.rng

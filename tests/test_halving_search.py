@@ -340,3 +340,13 @@ def test_skorch_max_epochs_as_the_resource():
     assert search.n_resources_ == [1, 2, 4]
     assert search.best_params_["max_epochs"] == 4
     assert len(search.best_estimator_.history_) == 4
+
+
+def test_later_brackets_do_not_repeat_candidates_of_a_finite_space():
+    space = {"kind": ["a", "b"], "x": Categorical([0.1, 0.7, 0.9])}
+    search = HalvingBayesSearchCV(Bowl(), space, resource="budget", min_resources=1,
+                                  max_resources=2, n_candidates=3, factor=2, brackets=2,
+                                  cv=2, random_state=0).fit(X60, Y60)
+    res = search.cv_results_
+    first = [tuple(sorted(p.items())) for p, r in zip(res["params"], res["n_resources"]) if r == 1]
+    assert len(first) == 6 and len(set(first)) == 6  # 6 candidates in all, none twice
