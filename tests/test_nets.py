@@ -182,6 +182,37 @@ def test_bad_values_fail_at_fit_naming_the_parameter(iris, params, match):
         net.fit(X, y)
 
 
+SKLEARN_CHECKS = [
+    "check_get_params_invariance",
+    "check_estimators_pickle",
+    "check_n_features_in_after_fitting",
+    "check_fit_idempotent",
+    "check_dont_overwrite_parameters",
+    "check_estimators_overwrite_params",
+    "check_supervised_y_2d",
+    "check_supervised_y_no_nan",
+    "check_estimators_dtypes",
+    "check_fit_check_is_fitted",
+    "check_estimators_nan_inf",
+    "check_dict_unchanged",
+    "check_estimators_empty_data_messages",
+    "check_fit2d_1sample",
+]
+
+
+@pytest.mark.parametrize("Net", [MLPNetClassifier, MLPNetRegressor])
+@pytest.mark.parametrize("check", SKLEARN_CHECKS)
+def test_sklearn_conventions(Net, check):
+    # the scikit-learn checks that skorch's design allows (skorch itself sets
+    # history_ in __init__ and keeps a _params_to_validate parameter)
+    from sklearn.utils import estimator_checks
+
+    net = Net(hidden_units=4, n_layers=1, max_epochs=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        getattr(estimator_checks, check)(Net.__name__, net)
+
+
 # -- fitting -----------------------------------------------------------------------------
 
 

@@ -45,7 +45,13 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from ._devices import (
     GPUSlots,
@@ -476,8 +482,11 @@ class _ClassifierLabels:
         if y is None or is_dataset(y):
             return y
         y = np.asarray(to_numpy(y) if torch.is_tensor(y) else y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         if y.ndim != 1:
             return y
+        check_classification_targets(y)
         if known is None and self.classes is not None and len(self.classes):
             known = np.asarray(self.classes)
         if known is not None:
@@ -769,11 +778,17 @@ class NetRegressor(_TunableNet, NeuralNetRegressor):
                       patience=patience, max_fits_per_gpu=max_fits_per_gpu,
                       random_state=random_state)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def _prepare_target(self, y):
         if y is None or is_dataset(y) or torch.is_tensor(y):
             return y
-        y = np.asarray(y, dtype=np.float32)
+        y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
         self.target_ndim_ = y.ndim
+        self.target_width_ = 1 if y.ndim == 1 else y.shape[1]
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -829,9 +844,9 @@ class NetRegressor(_TunableNet, NeuralNetRegressor):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        y_pred : ndarray of float64, shape (n_samples,) or (n_samples, n_targets)
         """
-        y_pred = super().predict(X)
+        y_pred = np.asarray(super().predict(X), dtype=np.float64)
         if getattr(self, "target_ndim_", 2) == 1 and y_pred.ndim == 2 and y_pred.shape[1] == 1:
             return y_pred.ravel()
         return y_pred
@@ -1045,9 +1060,4 @@ class MLPNetRegressor(_MLPNet, NetRegressor):
         self.activation = activation
 
     def _n_outputs(self):
-        return self.target_width_
-
-    def fit(self, X, y, **fit_params):
-        y_arr = None if y is None or is_dataset(y) else np.asarray(to_numpy(y) if torch.is_tensor(y) else y)
-        self.target_width_ = 1 if y_arr is None or y_arr.ndim == 1 else y_arr.shape[1]
-        return super().fit(X, y, **fit_params)
+        return getattr(self, "target_width_", 1)
