@@ -248,6 +248,7 @@ def test_scikit_learn_set_callbacks():
     assert rec2.begun.count("batch") == len(search.cv_results_["params"])
 
 
+@pytest.mark.filterwarnings("ignore:The estimator QuadClassifier does not support callbacks")
 def test_scikit_learn_progress_bar():
     pytest.importorskip("rich")
     from sklearn.callback import ProgressBar as SkProgressBar

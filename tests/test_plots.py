@@ -148,3 +148,18 @@ def test_clear_errors(fitted, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install "skbayes\[plots\]"'):
         plots.plot_convergence(fitted["bayes"])
+
+
+@pytest.mark.parametrize("surrogate", ["rf", "tpe"])
+def test_objective_with_other_surrogates(surrogate, tmp_path):
+    from skbayes import BayesSearchCV
+
+    X, y = make_classification(n_samples=80, n_features=4, random_state=0)
+    search = BayesSearchCV(
+        LogisticRegression(), SPACE, n_iter=5, n_initial_points=3, surrogate=surrogate, cv=2, random_state=0
+    ).fit(X, y)
+    if surrogate == "tpe":  # TPE ranks candidates, it predicts no score
+        with pytest.raises(TypeError, match="needs a surrogate that predicts a mean"):
+            plots.plot_objective(search)
+    else:
+        _png(plots.plot_objective(search), tmp_path / "objective_rf.png")
