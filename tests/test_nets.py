@@ -67,15 +67,6 @@ def _run_python(code, env=None):
     )
 
 
-def test_import_skbayes_does_not_import_torch():
-    out = _run_python(
-        "import sys, skbayes, skbayes.search, skbayes.space;"
-        "bad = [m for m in ('torch', 'skorch') if m in sys.modules];"
-        "print(bad); assert not bad"
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
-
-
 def test_missing_torch_names_the_extra():
     out = _run_python(
         "import sys\n"
