@@ -360,6 +360,25 @@ def test_search_is_reproducible_and_n_jobs_independent():
     np.testing.assert_allclose(a["mean_test_score"], c["mean_test_score"])
 
 
+def test_successive_halving_over_epochs(iris):
+    import skbayes
+
+    if not hasattr(skbayes, "HalvingBayesSearchCV"):
+        pytest.skip("HalvingBayesSearchCV is not available")
+    X, y = iris
+    net = MLPNetClassifier(hidden_units=8, n_layers=1, lr=1e-2, random_state=0)
+    search = skbayes.HalvingBayesSearchCV(
+        net, {"lr": Real(1e-3, 1e-1, prior="log-uniform"), "dropout": Real(0.0, 0.3)},
+        resource="max_epochs", min_resources=2, max_resources=8, factor=2, brackets=1,
+        cv=2, random_state=0,
+    ).fit(X, y)
+    epochs = np.asarray(search.cv_results_["param_max_epochs"], dtype=int)
+    assert set(epochs) == {2, 4, 8}
+    assert np.sum(epochs == 2) > np.sum(epochs == 8)
+    assert search.best_estimator_.max_epochs == 8
+    assert len(search.best_estimator_.history) == 8
+
+
 def test_small_cnn_on_digit_images():
     X, y = load_digits(return_X_y=True)
     images = (X[:300] / 16.0).reshape(-1, 1, 8, 8)  # float64 in: cast to float32
