@@ -10,7 +10,7 @@ Three tasks with a real resource:
 - ``svc``: SVC (RBF), resource ``n_samples`` (the subsample each fit sees), C
   and gamma, on the synthetic set of ``hgb``.
 - ``mlp``: MLPClassifier, resource ``max_iter`` (epochs), learning rate,
-  alpha, batch size and width, on the digits (not with ``--quick``).
+  alpha, batch size and width, on the digits.
 
 For each task and seed, HalvingBayesSearchCV (Hyperband brackets, default
 ``surrogate="kde"``) runs first; its *total resource* is the sum over every
@@ -29,7 +29,7 @@ runs in the benchmark's process, so its CPU time is the compute spent, robust
 to other load on a shared machine.
 
     python benchmarks/bench_halving.py            # 5 seeds, all tasks
-    python benchmarks/bench_halving.py --quick    # 3 seeds, smaller budgets, no mlp
+    python benchmarks/bench_halving.py --quick    # 3 seeds, smaller budgets
     python benchmarks/bench_halving.py --quick --seeds 5 --tasks hgb sgd
 
 Writes benchmarks/results/halving_<task>.csv (one row per run) and
@@ -112,8 +112,7 @@ def tasks(quick):
             "n_samples", 60, None, 3, 27,
         ),
     }
-    if not quick:
-        out["mlp"] = (
+    out["mlp"] = (
             _digits,
             make_pipeline(StandardScaler(), MLPClassifier(random_state=0, n_iter_no_change=1000)),
             {"mlpclassifier__learning_rate_init": Real(1e-4, 1e-1, prior="log-uniform"),
@@ -124,8 +123,8 @@ def tasks(quick):
              "mlpclassifier__alpha": loguniform(1e-6, 1.0),
              "mlpclassifier__batch_size": randint(16, 257),
              "mlpclassifier__hidden_layer_sizes": [(16,), (64,), (128,)]},
-            "mlpclassifier__max_iter", 2, 54, 3, 27,
-        )
+            "mlpclassifier__max_iter", 2, 18 if quick else 54, 3, 9 if quick else 27,
+    )
     return out
 
 
@@ -218,8 +217,9 @@ def to_markdown(df, machine, date, quick):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 seeds, smaller budgets, no mlp")
-    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="3 seeds, smaller budgets")
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
+    parser.add_argument("--seed-start", type=int, default=0, help="first seed")
     parser.add_argument("--tasks", nargs="*", default=None)
     parser.add_argument("--report", action="store_true",
                         help="only rebuild halving.md from the results/halving_<task>.csv files")
@@ -232,13 +232,15 @@ def main():
     os.makedirs(results, exist_ok=True)
     for name in [] if args.report else (args.tasks or list(all_tasks)):
         rows = []
-        for seed in range(n_seeds):
+        seeds = range(args.seed_start, args.seed_start + n_seeds)
+        for seed in seeds:
             rows += run(name, all_tasks[name], seed, cv)
             print(pd.DataFrame(rows[-3:])[["task", "search", "seed", "test_score", "total_resource", "wall_s"]]
                   .to_string(index=False, header=False), flush=True)
         df = pd.DataFrame(rows)
         df["quick"] = args.quick
-        df.to_csv(os.path.join(results, f"halving_{name}.csv"), index=False)
+        part = "" if args.seed_start == 0 else f"_s{seeds[0]}-{seeds[-1]}"
+        df.to_csv(os.path.join(results, f"halving_{name}{part}.csv"), index=False)
     files = sorted(f for f in os.listdir(results) if f.startswith("halving_") and f.endswith(".csv"))
     df = pd.concat([pd.read_csv(os.path.join(results, f)) for f in files], ignore_index=True)
     import platform
