@@ -41,7 +41,8 @@ from abc import abstractmethod
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_method_params, _num_samples, indexable
@@ -49,6 +50,9 @@ from sklearn.utils.validation import _check_method_params, _num_samples, indexab
 from .. import _checkpoint
 from ..callbacks import Callback, SearchState
 from ..space import compile_search_spaces
+
+# scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` (``_checked_cv_orig``)
+_SKLEARN_CHECKS_CV = hasattr(BaseSearchCV, "_check_input_parameters")
 
 _ALL_FAILED = "fits failed."
 
@@ -288,9 +292,25 @@ class BaseSearch(BaseSearchCV):
         # fingerprint the data of a checkpoint.
         self._fit_inputs = (X, y, params)
         try:
+            if not _SKLEARN_CHECKS_CV:
+                self._check_cv_as_sklearn_does(X, y, params)
             return super().fit(X, y, **params)
         finally:
             del self._fit_inputs
+
+    def _check_cv_as_sklearn_does(self, X, y, params):
+        # scikit-learn >= 1.7 sets ``_checked_cv_orig`` and calls the
+        # ``_check_input_parameters`` hook in ``BaseSearchCV.fit``; do the
+        # same on older versions, which check the cv inside ``fit`` only.
+        self._validate_params()
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        self._checked_cv_orig = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        routed = self._get_routed_params_for_fit(params)
+        hook = getattr(self, "_check_input_parameters", None)
+        if hook is not None:
+            hook(X=X, y=y, split_params=routed.splitter.split)
+        self.n_splits_ = self._checked_cv_orig.get_n_splits(X, y, **routed.splitter.split)
 
     def __getstate__(self):
         # scikit-learn sends the search to the workers with every fit (as the

@@ -44,7 +44,9 @@ class _SubsampleSplitter:
         strata = None
         if self.stratify and y is not None:
             strata = np.asarray(y)[idx]
-            if len(np.unique(strata, axis=0)) > n:  # too few samples to stratify
+            # (axis=0 only for 2-d targets: older numpy refuses it on object arrays)
+            n_classes = len(np.unique(strata, axis=0) if strata.ndim > 1 else np.unique(strata))
+            if n_classes > n:  # too few samples to stratify
                 strata = None
         return resample(
             idx, replace=False, random_state=self.random_state, n_samples=n, stratify=strata
