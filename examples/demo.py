@@ -9,7 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-import skbayes
+from skbayes import BayesSearchCV
 from skbayes.space import Categorical, Real
 
 
@@ -17,16 +17,14 @@ def main():
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
-    # The best search this version of skbayes ships: Bayesian when available.
-    Search = getattr(skbayes, "BayesSearchCV", skbayes.LowDiscrepancySearchCV)
-    search = Search(
+    search = BayesSearchCV(
         make_pipeline(StandardScaler(), SVC()),
         {
             "svc__C": Real(1e-2, 1e3, prior="log-uniform"),
             "svc__gamma": Real(1e-5, 1e-1, prior="log-uniform"),
             "svc__kernel": Categorical(["rbf", "poly"]),
         },
-        n_iter=16,
+        n_iter=24,
         cv=3,
         n_jobs=-1,
         random_state=0,
