@@ -223,6 +223,8 @@ OPTIMIZERS = {
     "skbayes-gp": lambda: run_skbayes("gp"),
     "skbayes-rf": lambda: run_skbayes("rf"),
     "skbayes-tpe": lambda: run_skbayes("tpe"),
+    # ablation: the GP on standardised scores only (no Yeo-Johnson warping)
+    "skbayes-gp-raw": lambda: run_skbayes("gp", y_transform=None),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

@@ -42,7 +42,7 @@ import warnings
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.stats import qmc
+from scipy.stats import qmc, yeojohnson
 
 from ._strategy import Strategy
 from .acquisition import get_acquisition
@@ -95,6 +95,12 @@ class Optimizer(Strategy):
         Quasi-random candidates at which the acquisition is evaluated per
         proposal and subspace; None: ``min(2048, max(512, 128 * n_dims))``
         (TPE: its own ``n_candidates``).
+    y_transform : {"yeo-johnson"} or None, default="yeo-johnson"
+        How the told scores are transformed before a surrogate sees them.
+        ``"yeo-johnson"``: standardised, then a Yeo-Johnson power transform
+        fitted by maximum likelihood (monotone: the order of the scores is
+        kept), then standardised again, which tames the long tail of bad
+        candidates; None: standardised only.
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -128,6 +134,7 @@ class Optimizer(Strategy):
         acquisition_kwargs=None,
         n_iter=None,
         n_candidates=None,
+        y_transform="yeo-johnson",
         random_state=None,
     ):
         if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
@@ -143,6 +150,7 @@ class Optimizer(Strategy):
         self.acquisition_kwargs = acquisition_kwargs
         self.n_candidates = n_candidates
         self.n_iter = n_iter
+        self.y_transform = y_transform
         self._check_params()
         self._template = make_surrogate(surrogate)
         self._sampling = callable(getattr(self._template, "propose", None))
@@ -194,6 +202,8 @@ class Optimizer(Strategy):
             raise TypeError(
                 f"acquisition_kwargs must be a dict or None; got {self.acquisition_kwargs!r}."
             )
+        if self.y_transform not in ("yeo-johnson", None):
+            raise ValueError(f"y_transform must be 'yeo-johnson' or None; got {self.y_transform!r}.")
         c = self.n_candidates
         if c is not None and (not isinstance(c, (int, np.integer)) or isinstance(c, bool) or c < 1):
             raise ValueError(f"n_candidates must be an int >= 1 or None; got {c!r}.")
@@ -309,15 +319,13 @@ class Optimizer(Strategy):
         subspaces = list(self.history["subspace"]) + [s for s, _ in lies]
         units = list(self.history["unit"]) + [u for _, u in lies]
         told = np.asarray(self.history["score"], dtype=float)
-        finite = told[np.isfinite(told)]
-        scale = finite.std()
-        scale = scale if scale > 0 else 1.0
-        z = (told - finite.mean()) / scale
-        worst = z[np.isfinite(z)].min()
+        ok = np.isfinite(told)
+        z = np.full(told.shape, np.nan)
+        z[ok] = _warp(told[ok]) if self.y_transform == "yeo-johnson" else _standardise(told[ok])
+        worst = z[ok].min()
         failed = worst - 1.0
-        y = np.concatenate([np.where(np.isfinite(z), z, failed), np.full(len(lies), worst)])
-        best = (finite.max() - finite.mean()) / scale
-        return np.asarray(subspaces, dtype=int), units, y, best
+        y = np.concatenate([np.where(ok, z, failed), np.full(len(lies), worst)])
+        return np.asarray(subspaces, dtype=int), units, y, z[ok].max()
 
     def _fresh_surrogate(self):
         from sklearn.base import clone
@@ -468,6 +476,30 @@ class Optimizer(Strategy):
 
 
 # -- helpers on a Space --------------------------------------------------------------
+
+
+def _standardise(y):
+    scale = y.std()
+    return (y - y.mean()) / (scale if scale > 0 else 1.0)
+
+
+def _warp(y):
+    """Standardise, Yeo-Johnson power transform (MLE), standardise again.
+
+    The transform is monotone, so it keeps the order of the scores, and it
+    makes a skewed distribution (a long tail of very bad candidates, common
+    in tuning and in test functions) closer to normal, which a GP models far
+    better than the raw scores.
+    """
+    z = _standardise(y)
+    if len(z) < 3 or np.ptp(z) == 0:
+        return z
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        warped, _ = yeojohnson(z)
+    if not np.all(np.isfinite(warped)):
+        return z
+    return _standardise(warped)
 
 
 def _encode(model, space, U):

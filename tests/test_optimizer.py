@@ -195,8 +195,27 @@ def test_custom_surrogate_and_acquisition():
         ({"n_initial_points": -1}, ValueError, r"n_initial_points must be an int >= 0; got -1"),
         ({"n_initial_points": 2.5}, ValueError, r"n_initial_points must be an int >= 0"),
         ({"n_iter": 0}, ValueError, r"n_iter must be an int >= 1 or None; got 0"),
+        ({"y_transform": "log"}, ValueError, r"y_transform must be 'yeo-johnson' or None; got 'log'"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         Optimizer({"x": Real(0.0, 1.0)}, **kwargs)
+
+
+def test_score_warping_keeps_the_order_and_tames_a_long_tail():
+    from skbayes.optimizer import _warp
+
+    rng = np.random.default_rng(0)
+    y = -np.exp(3 * rng.random(40))  # a few very bad scores, most close to the best
+    z = _warp(y)
+    assert np.array_equal(np.argsort(z, kind="stable"), np.argsort(y, kind="stable"))
+    assert abs(z.mean()) < 1e-9 and abs(z.std() - 1) < 1e-9
+    skew = lambda v: np.mean(((v - v.mean()) / v.std()) ** 3)  # noqa: E731
+    assert abs(skew(z)) < abs(skew(y)) / 2
+
+
+@pytest.mark.parametrize("y_transform", ["yeo-johnson", None])
+def test_gp_finds_the_branin_optimum_with_either_score_transform(y_transform):
+    opt = Optimizer(BRANIN_SPACE, n_initial_points=8, y_transform=y_transform, random_state=0)
+    assert run(opt, branin, 30) - 0.397887 < 0.5
