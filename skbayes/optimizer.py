@@ -41,8 +41,9 @@ import math
 import warnings
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.stats import qmc, yeojohnson
+from scipy.optimize import minimize, minimize_scalar
+from scipy.special import boxcox1p
+from scipy.stats import qmc
 
 from ._strategy import Strategy
 from .acquisition import get_acquisition
@@ -321,7 +322,10 @@ class Optimizer(Strategy):
         told = np.asarray(self.history["score"], dtype=float)
         ok = np.isfinite(told)
         z = np.full(told.shape, np.nan)
-        z[ok] = _warp(told[ok]) if self.y_transform == "yeo-johnson" else _standardise(told[ok])
+        # a sampling surrogate (TPE) only ranks the scores: a monotone warp
+        # would change nothing but the time it takes
+        warp = self.y_transform == "yeo-johnson" and not self._sampling
+        z[ok] = _warp(told[ok]) if warp else _standardise(told[ok])
         worst = z[ok].min()
         failed = worst - 1.0
         y = np.concatenate([np.where(ok, z, failed), np.full(len(lies), worst)])
@@ -483,6 +487,37 @@ def _standardise(y):
     return (y - y.mean()) / (scale if scale > 0 else 1.0)
 
 
+def _yeo_johnson(x, lmbda):
+    """The Yeo-Johnson transform of ``x``, broadcast over ``lmbda``."""
+    pos = x >= 0
+    return np.where(pos, boxcox1p(np.where(pos, x, 0.0), lmbda), -boxcox1p(np.where(pos, 0.0, -x), 2.0 - lmbda))
+
+
+def _yeo_johnson_lambda(x, bounds=(-2.0, 4.0)):
+    """The maximum-likelihood Yeo-Johnson exponent of ``x`` within ``bounds``.
+
+    The profile log-likelihood of a normal model of the transformed data is
+    ``-n/2 log var(y_lambda) + (lambda - 1) sum(sign(x) log(1 + |x|))``; it is
+    evaluated on a grid (vectorised), then refined by a bounded scalar search
+    around the best grid point.
+    """
+    jac = np.sum(np.sign(x) * np.log1p(np.abs(x)))
+
+    def nll(lmbda):
+        lmbda = np.asarray(lmbda, dtype=float)
+        y = _yeo_johnson(x[None, :], lmbda.reshape(-1, 1))
+        var = y.var(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 0.5 * len(x) * np.log(var) - (lmbda.reshape(-1) - 1.0) * jac
+        return np.where(np.isfinite(out), out, np.inf)
+
+    grid = np.linspace(*bounds, 25)
+    i = int(np.argmin(nll(grid)))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    res = minimize_scalar(lambda t: float(nll(t)[0]), bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
+    return float(res.x) if np.isfinite(res.fun) else float(grid[i])
+
+
 def _warp(y):
     """Standardise, Yeo-Johnson power transform (MLE), standardise again.
 
@@ -494,10 +529,9 @@ def _warp(y):
     z = _standardise(y)
     if len(z) < 3 or np.ptp(z) == 0:
         return z
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        warped, _ = yeojohnson(z)
-    if not np.all(np.isfinite(warped)):
+    with np.errstate(all="ignore"):
+        warped = _yeo_johnson(z, _yeo_johnson_lambda(z))
+    if not np.all(np.isfinite(warped)) or np.ptp(warped) == 0:
         return z
     return _standardise(warped)
 
