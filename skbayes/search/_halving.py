@@ -164,8 +164,8 @@ class HalvingBayesSearchCV(BaseSearch):
         as one batch (constant liar for the GP and the forest). ``"kde"``:
         BOHB's own multivariate kernel density estimator
         (:class:`skbayes._halving_proposals.ParzenProposer`): each proposal is
-        the best of 64 draws around the best points; it concentrates fastest
-        on the few, similar points of a high rung (see docs/benchmarks.md).
+        the best of 64 draws around the best points, which suits the few,
+        similar points of a high rung.
         An object following the protocol of :mod:`skbayes.surrogates` is used
         as well.
 
