@@ -86,8 +86,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="3 tasks, 3 seeds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--optimizers", nargs="*",
-                        default=["skbayes-gp", "skbayes-rf", "skbayes-tpe", "skopt-gp", "optuna-tpe",
-                                 "hyperopt-tpe", "random"])
+                        default=["skbayes-gp", "skbayes-rf", "skbayes-tpe", "skopt-gp", "skopt-rf",
+                                 "optuna-tpe", "optuna-gp", "hyperopt-tpe", "random"])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "bayes_sklearn.csv"))
     args = parser.parse_args()
     names = list(_tasks())[: 3 if args.quick else 4]
