@@ -48,10 +48,10 @@ def time_skbayes(surrogate, n, d, cycles, seed):
     from skbayes.optimizer import Optimizer
 
     names = [f"x{i}" for i in range(d)]
-    opt = Optimizer({k: Real(0.0, 1.0) for k in names}, surrogate=surrogate, n_initial_points=1, random_state=seed)
+    # the told points are the design
+    opt = Optimizer({k: Real(0.0, 1.0) for k in names}, surrogate=surrogate, n_initial_points=0, random_state=seed)
     X = points(n, d, seed)
     opt.tell([dict(zip(names, map(float, x))) for x in X], [-objective(x) for x in X])
-    opt._next_initial = len(opt._initial)  # the told points are the design
     # the GP re-optimises its hyperparameters when the data has grown by 5%:
     # time enough cycles to include one such re-optimisation in the mean
     cycles = max(cycles, math.ceil(0.05 * n) + 1)

@@ -172,12 +172,9 @@ class SurrogateProposer:
             [space],
             surrogate=self.surrogate,
             acquisition=self.acquisition,
-            n_initial_points=1,
+            n_initial_points=0,  # the rung's observations are the design
             random_state=np.random.default_rng(rng.integers(2**63 - 1)),
         )
-        # The observations replace the optimizer's initial design: every
-        # proposal comes from the model.
-        opt._initial = []
         U = np.asarray(U, dtype=float).reshape(-1, space.n_dims)
         opt.tell(space.from_unit(U), np.asarray(scores, dtype=float))
         params = opt.ask(n)
