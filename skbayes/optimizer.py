@@ -322,14 +322,19 @@ class Optimizer(Strategy):
         told = np.asarray(self.history["score"], dtype=float)
         ok = np.isfinite(told)
         z = np.full(told.shape, np.nan)
-        # a sampling surrogate (TPE) only ranks the scores: a monotone warp
-        # would change nothing but the time it takes
-        warp = self.y_transform == "yeo-johnson" and not self._sampling
-        z[ok] = _warp(told[ok]) if warp else _standardise(told[ok])
+        z[ok] = self._score_warp().transform(told[ok])
         worst = z[ok].min()
         failed = worst - 1.0
         y = np.concatenate([np.where(ok, z, failed), np.full(len(lies), worst)])
         return np.asarray(subspaces, dtype=int), units, y, z[ok].max()
+
+    def _score_warp(self):
+        """The map from told (finite) scores to what the surrogate models, and back."""
+        told = np.asarray(self.history["score"], dtype=float)
+        # a sampling surrogate (TPE) only ranks the scores: a monotone warp
+        # would change nothing but the time it takes
+        warp = self.y_transform == "yeo-johnson" and not self._sampling
+        return _ScoreWarp(told[np.isfinite(told)], warp)
 
     def _fresh_surrogate(self):
         from sklearn.base import clone
@@ -518,22 +523,59 @@ def _yeo_johnson_lambda(x, bounds=(-2.0, 4.0)):
     return float(res.x) if np.isfinite(res.fun) else float(grid[i])
 
 
-def _warp(y):
+def _yeo_johnson_inverse(w, lmbda):
+    """The inverse of :func:`_yeo_johnson` (values beyond its range are clipped)."""
+    w = np.asarray(w, dtype=float)
+    pos = w >= 0
+    with np.errstate(all="ignore"):
+        if abs(lmbda) < 1e-12:
+            up = np.expm1(w)
+        else:
+            up = np.power(np.maximum(w * lmbda + 1.0, 1e-300), 1.0 / lmbda) - 1.0
+        if abs(2.0 - lmbda) < 1e-12:
+            down = -np.expm1(-w)
+        else:
+            down = 1.0 - np.power(np.maximum(1.0 - (2.0 - lmbda) * w, 1e-300), 1.0 / (2.0 - lmbda))
+    return np.where(pos, up, down)
+
+
+class _ScoreWarp:
     """Standardise, Yeo-Johnson power transform (MLE), standardise again.
 
     The transform is monotone, so it keeps the order of the scores, and it
     makes a skewed distribution (a long tail of very bad candidates, common
     in tuning and in test functions) closer to normal, which a GP models far
-    better than the raw scores.
+    better than the raw scores. With ``warp=False``, or too few distinct
+    scores, it only standardises.
     """
-    z = _standardise(y)
-    if len(z) < 3 or np.ptp(z) == 0:
-        return z
-    with np.errstate(all="ignore"):
-        warped = _yeo_johnson(z, _yeo_johnson_lambda(z))
-    if not np.all(np.isfinite(warped)) or np.ptp(warped) == 0:
-        return z
-    return _standardise(warped)
+
+    def __init__(self, y, warp=True):
+        y = np.asarray(y, dtype=float)
+        self.mean, self.scale = (y.mean(), y.std()) if len(y) else (0.0, 0.0)
+        self.scale = self.scale if self.scale > 0 else 1.0
+        z = (y - self.mean) / self.scale
+        self.lmbda = None
+        if warp and len(z) >= 3 and np.ptp(z) > 0:
+            lmbda = _yeo_johnson_lambda(z)
+            with np.errstate(all="ignore"):
+                w = _yeo_johnson(z, lmbda)
+            if np.all(np.isfinite(w)) and np.ptp(w) > 0:
+                self.lmbda, z = lmbda, w
+        self.mean2, self.scale2 = (z.mean(), z.std()) if len(z) else (0.0, 0.0)
+        self.scale2 = self.scale2 if self.scale2 > 0 else 1.0
+
+    def transform(self, y):
+        z = (np.asarray(y, dtype=float) - self.mean) / self.scale
+        if self.lmbda is not None:
+            with np.errstate(all="ignore"):
+                z = _yeo_johnson(z, self.lmbda)
+        return (z - self.mean2) / self.scale2
+
+    def inverse(self, z):
+        z = np.asarray(z, dtype=float) * self.scale2 + self.mean2
+        if self.lmbda is not None:
+            z = _yeo_johnson_inverse(z, self.lmbda)
+        return z * self.scale + self.mean
 
 
 def _encode(model, space, U):

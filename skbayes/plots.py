@@ -340,11 +340,11 @@ def _surrogate_of(search, subspace):
         )
     U = np.asarray([u for u, m in zip(units, mask) if m]).reshape(-1, space.n_dims)
     model.fit(_encode(model, space, U), y[mask])
-    scale = finite.std() if finite.std() > 0 else 1.0
+    warp = strategy._score_warp()  # what the model predicts, back to scores
 
     def predict(V):
         z = np.asarray(model.predict(_encode(model, space, V)), dtype=float).reshape(-1)
-        return z * scale + finite.mean()
+        return warp.inverse(z)
 
     return space, predict, U
 

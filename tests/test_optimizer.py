@@ -204,11 +204,14 @@ def test_bad_arguments_raise_clear_errors(kwargs, error, match):
 
 
 def test_score_warping_keeps_the_order_and_tames_a_long_tail():
-    from skbayes.optimizer import _warp
+    from skbayes.optimizer import _ScoreWarp
 
     rng = np.random.default_rng(0)
     y = -np.exp(3 * rng.random(40))  # a few very bad scores, most close to the best
-    z = _warp(y)
+    warp = _ScoreWarp(y)
+    z = warp.transform(y)
+    assert warp.lmbda is not None
+    np.testing.assert_allclose(warp.inverse(z), y, rtol=1e-9)  # plots map predictions back
     assert np.array_equal(np.argsort(z, kind="stable"), np.argsort(y, kind="stable"))
     assert abs(z.mean()) < 1e-9 and abs(z.std() - 1) < 1e-9
     skew = lambda v: np.mean(((v - v.mean()) / v.std()) ** 3)  # noqa: E731
