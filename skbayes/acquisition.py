@@ -72,7 +72,7 @@ def _log_h(z):
     return out
 
 
-def log_expected_improvement(mean, std, best, xi=0.01, *, return_grad=False):
+def log_expected_improvement(mean, std, best, xi=0.0, *, return_grad=False):
     """Logarithm of the expected improvement over ``best + xi``.
 
     ``EI(x) = E[max(f(x) - best - xi, 0)] = std * (z Phi(z) + phi(z))`` with
@@ -85,8 +85,11 @@ def log_expected_improvement(mean, std, best, xi=0.01, *, return_grad=False):
         Posterior mean and standard deviation at the candidates.
     best : float
         The incumbent (greatest observed value).
-    xi : float, default=0.01
-        Minimum improvement sought; larger values explore more.
+    xi : float, default=0.0
+        Minimum improvement sought; larger values explore more. 0, as in
+        Optuna and BoTorch: a positive ``xi`` asks for more improvement than
+        is left near a good incumbent, which stalls the refinement (see
+        docs/benchmarks.md).
     return_grad : bool, default=False
         Also return the derivatives with respect to ``mean`` and ``std``.
 
@@ -115,14 +118,14 @@ def log_expected_improvement(mean, std, best, xi=0.01, *, return_grad=False):
     return value, d_mean, d_std
 
 
-def expected_improvement(mean, std, best, xi=0.01):
+def expected_improvement(mean, std, best, xi=0.0):
     """Expected improvement over ``best + xi`` (``exp`` of the log version).
 
     Parameters
     ----------
     mean, std : array-like
     best : float
-    xi : float, default=0.01
+    xi : float, default=0.0
 
     Returns
     -------
@@ -225,7 +228,7 @@ def upper_confidence_bound(mean, std, best=None, kappa=1.96, *, return_grad=Fals
 
 #: name -> (function to maximise, its keyword arguments and their defaults).
 ACQUISITIONS = {
-    "ei": (log_expected_improvement, {"xi": 0.01}),
+    "ei": (log_expected_improvement, {"xi": 0.0}),
     "pi": (log_probability_of_improvement, {"xi": 0.01}),
     "ucb": (upper_confidence_bound, {"kappa": 1.96}),
 }

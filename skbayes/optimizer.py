@@ -86,8 +86,9 @@ class Optimizer(Strategy):
         from the model (uniformly random ones while no score is finite).
     acquisition_kwargs : dict or None, default=None
         ``{"xi": ...}`` for ``"ei"``/``"pi"`` (minimum improvement, in
-        standard deviations of the scores; default 0.01), ``{"kappa": ...}``
-        for ``"ucb"`` (default 1.96), anything for a callable.
+        standard deviations of the scores; default 0 for ``"ei"``, 0.01 for
+        ``"pi"``), ``{"kappa": ...}`` for ``"ucb"`` (default 1.96), anything
+        for a callable.
     n_iter : int or None, default=None
         Total number of candidates to propose; None: no limit (the caller
         stops). A finite space with fewer candidates lowers it, with a

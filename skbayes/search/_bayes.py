@@ -82,8 +82,8 @@ class BayesSearchCV(BaseSearch):
 
     acquisition_kwargs : dict or None, default=None
         ``{"xi": float}`` for ``"ei"`` and ``"pi"`` (minimum improvement, in
-        standard deviations of the scores; default 0.01), ``{"kappa": float}``
-        for ``"ucb"`` (default 1.96).
+        standard deviations of the scores; default 0 for ``"ei"``, 0.01 for
+        ``"pi"``), ``{"kappa": float}`` for ``"ucb"`` (default 1.96).
 
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
