@@ -488,11 +488,6 @@ class Optimizer(Strategy):
 # -- helpers on a Space --------------------------------------------------------------
 
 
-def _standardise(y):
-    scale = y.std()
-    return (y - y.mean()) / (scale if scale > 0 else 1.0)
-
-
 def _yeo_johnson(x, lmbda):
     """The Yeo-Johnson transform of ``x``, broadcast over ``lmbda``."""
     pos = x >= 0
