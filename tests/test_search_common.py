@@ -261,6 +261,19 @@ def test_clone_and_random_state_reproducibility(name, clf_data):
 
 
 @pytest.mark.parametrize("name", SEARCH_NAMES)
+def test_cv_given_as_a_generator_of_splits(name, clf_data):
+    # as GridSearchCV takes it; scikit-learn < 1.7 needs the shared loop to
+    # keep the splits it drew from the generator
+    X, y = clf_data
+    splits = KFold(3, shuffle=True, random_state=0)
+    ref = SEARCHES[name](LogisticRegression(), LOGREG_SPACE, cv=splits, random_state=0).fit(X, y)
+    gen = splits.split(X, y)
+    search = SEARCHES[name](LogisticRegression(), LOGREG_SPACE, cv=gen, random_state=0).fit(X, y)
+    assert search.cv is gen and search.n_splits_ == 3
+    _results_equal(ref.cv_results_, search.cv_results_)
+
+
+@pytest.mark.parametrize("name", SEARCH_NAMES)
 def test_n_jobs_does_not_change_results(name, clf_data):
     X, y = clf_data
     one = SEARCHES[name](LogisticRegression(), LOGREG_SPACE, cv=2, n_jobs=1).fit(X, y)

@@ -36,6 +36,7 @@ And the loop around it (issue 7):
 
 import copy
 import difflib
+import numbers
 import time
 from abc import abstractmethod
 
@@ -291,11 +292,17 @@ class BaseSearch(BaseSearchCV):
         # _run_search reads the data to compute the CV splits once and to
         # fingerprint the data of a checkpoint.
         self._fit_inputs = (X, y, params)
+        cv = self.cv
         try:
             if not _SKLEARN_CHECKS_CV:
                 self._check_cv_as_sklearn_does(X, y, params)
+                if not (cv is None or isinstance(cv, numbers.Integral) or hasattr(cv, "split")):
+                    # a one-shot iterable of splits is spent: scikit-learn's
+                    # own check_cv gets the re-iterable one made from it
+                    self.cv = self._checked_cv_orig
             return super().fit(X, y, **params)
         finally:
+            self.cv = cv
             del self._fit_inputs
 
     def _check_cv_as_sklearn_does(self, X, y, params):
