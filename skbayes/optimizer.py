@@ -520,7 +520,11 @@ def _yeo_johnson_lambda(x, bounds=(-2.0, 4.0)):
 
 
 def _yeo_johnson_inverse(w, lmbda):
-    """The inverse of :func:`_yeo_johnson` (values beyond its range are clipped)."""
+    """The inverse of :func:`_yeo_johnson`.
+
+    Values beyond the transform's range (which is bounded on one side when
+    ``lmbda < 0`` or ``lmbda > 2``) map to the extreme the power reaches.
+    """
     w = np.asarray(w, dtype=float)
     pos = w >= 0
     with np.errstate(all="ignore"):
