@@ -128,7 +128,7 @@ class ParzenProposer:
 
     def propose(self, space, U, scores, n, rng):
         """``n`` new unit-cube points (see the module docstring)."""
-        U = np.asarray(U, dtype=float).reshape(-1, space.n_dims)
+        U = np.asarray(U, dtype=float).reshape(len(U), space.n_dims)
         scores = np.asarray(scores, dtype=float)
         if space.n_dims == 0:
             return np.empty((n, 0))
@@ -175,7 +175,7 @@ class SurrogateProposer:
             n_initial_points=0,  # the rung's observations are the design
             random_state=np.random.default_rng(rng.integers(2**63 - 1)),
         )
-        U = np.asarray(U, dtype=float).reshape(-1, space.n_dims)
+        U = np.asarray(U, dtype=float).reshape(len(U), space.n_dims)
         opt.tell(space.from_unit(U), np.asarray(scores, dtype=float))
         params = opt.ask(n)
         out = space.to_unit(params) if params else np.empty((0, space.n_dims))

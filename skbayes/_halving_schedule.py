@@ -338,9 +338,14 @@ class HalvingStrategy(Strategy):
     def ask(self, n=1):
         params = super().ask(n)
         if self.resource != "n_samples" and self.rung is not None:
-            for p in params:  # in place: tell finds the candidates by identity
-                p[self.resource] = self.rung.n_resources
+            params = [{**p, self.resource: self.rung.n_resources} for p in params]
         return params
+
+    def tell(self, params, scores):
+        if self.resource != "n_samples":
+            # the resource is the rung's, not a dimension of the space
+            params = [{k: v for k, v in p.items() if k != self.resource} for p in params]
+        super().tell(params, scores)
 
     def _observe(self, subspaces, units, scores):
         rung = self.rung

@@ -6,6 +6,7 @@ candidates, evaluates them with scikit-learn's machinery and tells it the
 scores (greater is better, ``nan`` for a candidate whose fit failed).
 """
 
+import numbers
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -33,6 +34,9 @@ class Strategy(ABC):
     def __init__(self, spaces):
         self.spaces = list(spaces)
         self.history = {"subspace": [], "unit": [], "params": [], "score": []}
+        # asked, not told yet: (subspace, key) -> unit point, where the key is
+        # the candidate's value (Space.keys), so that a copy of an asked dict
+        # (rebuilt from JSON, sent through pickle) is recognised as well
         self._pending = {}
 
     # -- what subclasses write -------------------------------------------
@@ -74,13 +78,20 @@ class Strategy(ABC):
         params : list of dict
             Parameter settings in the user's own values.
         """
+        if not isinstance(n, numbers.Integral) or isinstance(n, (bool, np.bool_)) or n < 1:
+            raise ValueError(f"n must be an int >= 1; got {n!r}.")
         proposals = self._propose(int(n))
         out = []
         for s, u in proposals:
-            params = self.spaces[s].from_unit(np.asarray(u)[None, :])[0]
-            self._pending[id(params)] = (s, np.asarray(u, dtype=float), params)
-            out.append(params)
+            u = np.asarray(u, dtype=float)
+            key = self.spaces[s].keys(u[None, :])[0]
+            self._pending[(s, key)] = u
+            out.append(self.spaces[s].from_unit(u[None, :])[0])
         return out
+
+    def pending(self):
+        """Candidates asked but not told yet, as ``(subspace, unit_point)``."""
+        return [(s, u) for (s, _), u in self._pending.items()]
 
     def tell(self, params, scores):
         """Record the scores of evaluated candidates.
@@ -94,14 +105,15 @@ class Strategy(ABC):
             Greater is better; ``nan`` marks a failed evaluation.
         """
         params = list(params)
-        scores = np.asarray(scores, dtype=float).reshape(-1)
+        scores = _check_scores(scores)
         if len(params) != len(scores):
             raise ValueError(
                 f"tell got {len(params)} candidates but {len(scores)} scores."
             )
+        located = [self._locate(p) for p in params]  # all checked before any is kept
         subspaces, units = [], []
-        for p in params:
-            s, u = self._locate(p)
+        for s, key, u in located:
+            u = self._pending.pop((s, key), u)  # the very point asked, if it was
             subspaces.append(s)
             units.append(u)
         self.history["subspace"].extend(subspaces)
@@ -111,17 +123,27 @@ class Strategy(ABC):
         self._observe(subspaces, units, scores)
 
     def _locate(self, params):
-        pending = self._pending.pop(id(params), None)
-        if pending is not None and pending[2] is params:
-            return pending[0], pending[1]
+        """``(subspace, key, unit_point)`` of a candidate, found by its value.
+
+        Among the subspaces that hold the candidate, one where it is pending
+        (asked, not told) wins; otherwise the first.
+        """
+        found, reasons = [], []
         for s, space in enumerate(self.spaces):
-            if set(params) != set(space.names) | set(space.fixed):
+            reason = space.mismatch(params)
+            if reason is not None:
+                reasons.append(reason if len(self.spaces) == 1 else f"subspace {s}: {reason}")
                 continue
-            try:
-                return s, space.to_unit([params])[0]
-            except (ValueError, TypeError):
-                continue
-        raise ValueError(f"{params!r} does not belong to any subspace of the search.")
+            u = space.to_unit([params])[0]
+            key = space.keys(u[None, :])[0]
+            if (s, key) in self._pending:
+                return s, key, u
+            found.append((s, key, u))
+        if found:
+            return found[0]
+        raise ValueError(
+            f"The candidate {params!r} is not in the search space: " + "; ".join(reasons) + "."
+        )
 
     # -- conveniences ------------------------------------------------------
     @property
@@ -134,3 +156,15 @@ class Strategy(ABC):
         if not units:
             return set()
         return set(self.spaces[subspace].keys(np.asarray(units)))
+
+
+def _check_scores(scores):
+    """Scores as a 1-D float array; refuse what is not a number (nan is a failure)."""
+    values = np.asarray(scores, dtype=object).reshape(-1)
+    for i, v in enumerate(values):
+        if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+            raise ValueError(
+                f"scores must be real numbers (nan marks a failed evaluation); "
+                f"score {i} is {v!r} ({type(v).__name__})."
+            )
+    return values.astype(float)

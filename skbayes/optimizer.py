@@ -241,7 +241,21 @@ class Optimizer(Strategy):
         Parameters
         ----------
         params : dict or list of dict
+            Candidates of the space: those :meth:`ask` returned, copies of
+            them, or any others (the scores of an earlier run, say). A
+            candidate is matched to a pending proposal by its values.
         scores : float or array-like of float
+            One per candidate; ``nan`` marks a failed evaluation.
+
+        Raises
+        ------
+        ValueError
+            If a candidate is not in the space (a parameter missing or
+            unknown, a value outside its bounds, a non-integer for an
+            :class:`~skbayes.space.Integer`, a value that is not one of the
+            categories; the message names the parameter and what is legal),
+            or a score is not a real number. Nothing of the call is recorded
+            then.
         """
         if isinstance(params, dict):
             params, scores = [params], [scores]
@@ -287,7 +301,7 @@ class Optimizer(Strategy):
         if self.n_iter is not None:
             n = min(n, self.n_remaining)
         exclude = [self.told_keys(s) for s in range(len(self.spaces))]
-        pending = [(s, u) for s, u, _ in self._pending.values()]
+        pending = self.pending()
         for s, u in pending:
             exclude[s].update(self.spaces[s].keys(u[None, :]))
         out = []
@@ -359,7 +373,7 @@ class Optimizer(Strategy):
             if not _has_room(space, exclude[s]):
                 continue
             mask = subspaces == s
-            U = np.asarray([u for u, m in zip(units, mask) if m]).reshape(-1, space.n_dims)
+            U = np.asarray([u for u, m in zip(units, mask) if m], dtype=float).reshape(int(mask.sum()), space.n_dims)
             ys = y[mask]
             model = self.surrogates_.get(s)
             if model is None:
@@ -579,7 +593,7 @@ class _ScoreWarp:
 
 
 def _encode(model, space, U):
-    U = np.asarray(U, dtype=float).reshape(-1, space.n_dims)
+    U = space.as_points(U)
     if getattr(model, "encoding", "one_hot") == "unit":
         return U
     return space.one_hot(U)
@@ -603,7 +617,7 @@ def _model_columns(model, space):
 
 def _snap(space, U):
     """Move finite coordinates to the centre of their value's cell (legal values)."""
-    U = np.array(U, dtype=float, copy=True).reshape(-1, space.n_dims)
+    U = space.as_points(U).copy()
     for j, dim in enumerate(space.dimensions):
         if dim.is_finite:
             U[:, j] = dim.to_unit(dim.from_unit(U[:, j]))

@@ -338,7 +338,7 @@ def _surrogate_of(search, subspace):
             f"plot_objective needs a surrogate that predicts a mean (surrogate='gp' or "
             f"'rf'); this search uses {type(model).__name__}."
         )
-    U = np.asarray([u for u, m in zip(units, mask) if m]).reshape(-1, space.n_dims)
+    U = np.asarray([u for u, m in zip(units, mask) if m], dtype=float).reshape(int(mask.sum()), space.n_dims)
     model.fit(_encode(model, space, U), y[mask])
     warp = strategy._score_warp()  # what the model predicts, back to scores
 

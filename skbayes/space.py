@@ -105,6 +105,10 @@ class Dimension(ABC):
         """All values of a finite dimension, in order."""
         raise TypeError(f"{self!r} has infinitely many values.")
 
+    def _why_not(self, value):
+        """None if ``value`` is a legal value of the dimension, else why not."""
+        return None
+
 
 def _hashable(value):
     if isinstance(value, (list, tuple)):
@@ -118,6 +122,22 @@ def _hashable(value):
 
 def _is_number(x, kind=numbers.Real):
     return isinstance(x, kind) and not isinstance(x, (bool, np.bool_))
+
+
+def _why_not_in_range(value, low, high, integral):
+    """Why ``value`` is not a number of ``[low, high]`` (None if it is)."""
+    if not _is_number(value):
+        return f"not a number (got {type(value).__name__})"
+    if not math.isfinite(value):
+        return "not finite"
+    if integral and not (_is_number(value, numbers.Integral) or float(value).is_integer()):
+        return "not an integer"
+    # a value computed back from the bounds (10 ** log10(high)) may be off by
+    # a rounding error: tolerate that much, not more
+    tol = 1e-12 * max(abs(float(low)), abs(float(high)), 1.0)
+    if not (low - tol <= value <= high + tol):
+        return f"outside the bounds [{low!r}, {high!r}]"
+    return None
 
 
 def _check_bounds(dim, where, kind, kind_name):
@@ -172,6 +192,9 @@ class Real(Dimension):
 
     def _validate(self, where):
         _check_bounds(self, where, numbers.Real, "real numbers")
+
+    def _why_not(self, value):
+        return _why_not_in_range(value, self.low, self.high, integral=False)
 
     def _log(self):
         return self.prior == "log-uniform"
@@ -232,6 +255,9 @@ class Integer(Dimension):
 
     def _validate(self, where):
         _check_bounds(self, where, numbers.Integral, "integers")
+
+    def _why_not(self, value):
+        return _why_not_in_range(value, self.low, self.high, integral=True)
 
     @property
     def cardinality(self):
@@ -351,6 +377,28 @@ class Categorical(Dimension):
                 return i
         raise ValueError(f"{value!r} is not one of the categories {list(self.categories)}.")
 
+    def _why_not(self, value):
+        try:
+            self.index(value)
+        except ValueError:
+            return f"not one of the categories {list(self.categories)}"
+        return None
+
+    def _deduplicated(self):
+        """The same dimension with each value once (the first of equal values kept)."""
+        keep, prior = [], []
+        for i, c in enumerate(self.categories):
+            j = next((k for k, kept in enumerate(keep) if c is kept or _safe_equal(c, kept)), None)
+            p = 1.0 / len(self.categories) if self.prior is None else self.prior[i]
+            if j is None:
+                keep.append(c)
+                prior.append(p)
+            else:
+                prior[j] += p
+        if len(keep) == len(self.categories):
+            return self
+        return Categorical(keep, None if self.prior is None else prior)
+
     def to_unit(self, values):
         edges = self._edges()
         idx = np.array([self.index(v) for v in values], dtype=int)
@@ -358,7 +406,21 @@ class Categorical(Dimension):
 
 
 def _safe_equal(a, b):
-    if type(a) is not type(b):
+    """``a == b`` for values of the same kind, never raising.
+
+    Numbers are compared by value whatever their type (``np.int64(32)`` is the
+    category ``32``, as read back from a DataFrame), except that booleans only
+    equal booleans; strings equal strings (``np.str_`` included); any other
+    values must be of the same type.
+    """
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        if not (isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_))):
+            return False
+    elif isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+        pass
+    elif isinstance(a, str) and isinstance(b, str):
+        pass
+    elif type(a) is not type(b):
         return False
     try:
         return bool(a == b)
@@ -410,6 +472,10 @@ class Distribution(Dimension):
                 f"mapped onto the unit cube (frozen scipy.stats distributions have "
                 f"them); got {self.dist!r}."
             )
+
+    def _why_not(self, value):
+        lo, hi = self.dist.support()
+        return _why_not_in_range(value, lo, hi, integral=self.is_discrete)
 
     @property
     def cardinality(self):
@@ -467,6 +533,11 @@ def _as_dimension(value, where):
         else:
             dim = Real(low, high, prior)
     elif isinstance(value, (list, range, np.ndarray)):
+        if isinstance(value, np.ndarray) and value.ndim != 1:
+            raise ValueError(
+                f"{where}: an array of values must be one-dimensional; got an array "
+                f"of shape {value.shape}. Pass a list of the values instead."
+            )
         dim = Categorical(list(value))
     elif _is_distribution(value):
         dim = Distribution(value)
@@ -478,6 +549,8 @@ def _as_dimension(value, where):
             f"wrap it in a list: [{value!r}]."
         )
     dim._validate(where)
+    if isinstance(dim, Categorical):
+        dim = dim._deduplicated()
     return dim
 
 
@@ -551,9 +624,26 @@ class Space:
     def is_finite(self):
         return all(d.is_finite for d in self.dimensions)
 
+    def as_points(self, U):
+        """``U`` as a float array of unit-cube points, shape (n, n_dims).
+
+        A 1-D array is read as points of ``n_dims`` coordinates laid end to
+        end. A space with no free dimension (only fixed parameters, or none)
+        has a single point, the empty one: a 1-D ``U`` of length 0 is that
+        point, and a 2-D ``U`` of shape (n, 0) is n copies of it.
+        """
+        U = np.asarray(U, dtype=float)
+        if U.ndim == 2 and U.shape[1] == self.n_dims:
+            return U
+        if self.n_dims == 0 and U.ndim <= 1 and U.size == 0:
+            return U.reshape(1, 0)
+        if self.n_dims == 0:
+            raise ValueError(f"expected points of 0 coordinates; got an array of shape {U.shape}.")
+        return U.reshape(-1, self.n_dims)
+
     def from_unit(self, U):
         """Map points of the unit cube, shape (n, n_dims), to parameter dicts."""
-        U = np.asarray(U, dtype=float).reshape(-1, self.n_dims)
+        U = self.as_points(U)
         columns = [dim.from_unit(U[:, j]) for j, dim in enumerate(self.dimensions)]
         out = []
         for i in range(U.shape[0]):
@@ -561,6 +651,38 @@ class Space:
             params.update(self.fixed)
             out.append(params)
         return out
+
+    def mismatch(self, params):
+        """Why the candidate ``params`` is not in this space (None if it is).
+
+        A candidate is in the space when it names exactly the space's
+        parameters, its fixed values are the space's (compared by value, or
+        identity for objects without a value equality) and every other value is
+        legal for its dimension: a number within the bounds (a point on a
+        bound is fine), an integer for an :class:`Integer`, one of the
+        categories for a :class:`Categorical`.
+
+        Returns
+        -------
+        reason : str or None
+            A sentence naming the first parameter at fault, its value and what
+            is legal.
+        """
+        if not isinstance(params, dict):
+            return f"a candidate must be a dict of parameter name -> value; got {type(params).__name__}"
+        expected = set(self.names) | set(self.fixed)
+        if set(params) != expected:
+            missing, extra = sorted(expected - set(params)), sorted(set(params) - expected)
+            parts = ([f"lacks {missing}"] if missing else []) + ([f"has unknown {extra}"] if extra else [])
+            return f"the candidate {' and '.join(parts)} (parameters: {sorted(expected)})"
+        for name, value in self.fixed.items():
+            if not (params[name] is value or _safe_equal(params[name], value)):
+                return f"{name}={params[name]!r} is not {value!r}, its only value here"
+        for name, dim in zip(self.names, self.dimensions):
+            reason = dim._why_not(params[name])
+            if reason is not None:
+                return f"{name}={params[name]!r} is {reason}"
+        return None
 
     def to_unit(self, params):
         """Map parameter dicts to unit-cube points, shape (n, n_dims).
@@ -600,7 +722,7 @@ class Space:
             grids.append(dim.to_unit(dim.values()))
         if not grids:
             return np.empty((1, 0))
-        return np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, self.n_dims)
+        return np.array(list(itertools.product(*grids)), dtype=float)
 
     def one_hot(self, U):
         """Encoding for models: numeric coordinates as they are, categoricals one-hot.
@@ -608,7 +730,7 @@ class Space:
         Returns an array of shape (n, n_model_columns); a categorical of ``k``
         values takes ``k`` columns.
         """
-        U = np.asarray(U, dtype=float).reshape(-1, self.n_dims)
+        U = self.as_points(U)
         cols = []
         for j, dim in enumerate(self.dimensions):
             if isinstance(dim, Categorical):

@@ -688,6 +688,9 @@ def _check_estimator_accepts(estimator, sample, where):
     ``set_params`` is the test (not ``get_params``): skorch nets accept
     ``module__*`` parameters that are not listed until they are set.
     """
+    # the candidate's values are the user's own objects (estimators of a
+    # Categorical, say): set_params would change them, so check on clones
+    sample = {name: clone(value, safe=False) for name, value in sample.items()}
     try:
         clone(estimator).set_params(**sample)
         return
