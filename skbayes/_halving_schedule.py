@@ -314,12 +314,15 @@ class HalvingStrategy(Strategy):
             self._current = list(design.plan)
             self.proposed_by += ["design"] * len(self._current)
         else:
-            self._current = self._distinct(self._new_candidates(n))
+            candidates, labels = self._new_candidates(n)
+            kept = self._distinct(candidates)
+            self._current = [candidates[i] for i in kept]
+            self.proposed_by += [labels[i] for i in kept]
 
     def _propose(self, n):
         if self._done:
             return []
-        if not self._current:
+        while not self._current:
             self._start_next_bracket()
             if self._done:
                 return []
@@ -384,15 +387,19 @@ class HalvingStrategy(Strategy):
     def _distinct(self, candidates):
         """Replace candidates already evaluated at the bracket's first resource.
 
-        Only a finite space can run out of new candidates; duplicates are then
-        kept, so the bracket keeps its size.
+        A candidate for which no new one is found (a small finite space, or
+        one with no free dimension) is dropped: the bracket is then smaller,
+        or empty, rather than evaluating a candidate twice at one resource.
+
+        Returns the indices of the candidates kept; ``candidates`` is updated
+        in place with the replacements.
         """
         level = self.plans[self._bracket].n_resources[0]
         seen = [set() for _ in self.spaces]
         for s, u, _ in self.observations.get(level, []):
             seen[s].update(self.spaces[s].keys(u[None, :]))
-        out = []
-        for s, u in candidates:
+        kept = []
+        for i, (s, u) in enumerate(candidates):
             space = self.spaces[s]
             key = space.keys(u[None, :])[0]
             if key in seen[s] and space.n_dims:
@@ -400,9 +407,12 @@ class HalvingStrategy(Strategy):
                     if space.keys(v[None, :])[0] not in seen[s]:
                         u, key = v, space.keys(v[None, :])[0]
                         break
+            if key in seen[s]:
+                continue
             seen[s].add(key)
-            out.append((s, u))
-        return out
+            candidates[i] = (s, u)
+            kept.append(i)
+        return kept
 
     def _new_candidates(self, n):
         rng = self.rng
@@ -412,15 +422,15 @@ class HalvingStrategy(Strategy):
         out = []
         if n_model:
             out += self._model_candidates(obs, n_model)
-        self.proposed_by += ["model"] * len(out)
+        labels = ["model"] * len(out)
         n_random = n - len(out)
         if n_random:
             counts = _split_evenly(n_random, len(self.spaces), rng)
             for s, c in enumerate(counts):
                 if c:
                     out += [(s, u) for u in self.spaces[s].sample_unit(c, rng)]
-            self.proposed_by += ["random"] * n_random
-        return out
+            labels += ["random"] * n_random
+        return out, labels
 
     def _model_candidates(self, obs, n):
         """``n`` proposals from models fitted per subspace on ``obs``."""

@@ -8,11 +8,14 @@ strategy the scores, until the strategy has nothing more to propose.
 
 Two things scikit-learn's own loop does not do, and this one does:
 
-- A batch whose every fit fails makes ``evaluate_candidates`` raise
-  "All the N fits failed" even when ``error_score`` is a number. We catch that,
-  record the batch (scores set to ``error_score``, fit times ``nan``) and go on;
-  ``fit_errors_`` says what failed. The strategy is told ``nan`` for a failed
-  candidate, never ``error_score``.
+- Fit failures are judged once per ``fit``, over all its batches, as
+  ``GridSearchCV`` judges its one batch: a ``FitFailedWarning`` saying how
+  many fits failed and why when some did, "All the N fits failed" when every
+  fit did. (scikit-learn would judge every batch, so a batch whose every fit
+  failed, always the case with one candidate per batch, would end the
+  search.) Failed fits keep their times in ``cv_results_``; ``fit_errors_``
+  says what failed. The strategy is told ``nan`` for a failed candidate,
+  never ``error_score``.
 - When ``fit`` is interrupted (``KeyboardInterrupt`` or any exception) after
   some batches, ``cv_results_`` and ``fit_errors_`` still hold every candidate
   evaluated so far before the exception propagates. Only the batch in flight is
@@ -28,16 +31,18 @@ And the loop around it (issue 7):
   of the first run.
 - A search resumes from a snapshot (a checkpoint file, or the fitted search's
   own record with ``warm_start=True``): the snapshot's raw per-fold results are
-  *replayed*, that is inserted into the lists scikit-learn builds
-  ``cv_results_`` from, exactly as the batches that failed whole are inserted
-  (``_Record.merge``), so nothing is refitted and ``cv_results_`` is the same
-  as if the search had never stopped.
+  *replayed*, that is inserted before the new ones into the lists
+  scikit-learn builds ``cv_results_`` from (``_Record.merge``), so nothing is
+  refitted and ``cv_results_`` is the same as if the search had never
+  stopped.
 """
 
 import copy
 import difflib
 import numbers
+import re
 import time
+import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -51,16 +56,11 @@ from sklearn.utils.validation import _check_method_params, _num_samples, indexab
 from .. import _checkpoint
 from ..callbacks import Callback, SearchState
 from ..space import compile_search_spaces
+from . import _sklearn_compat
 
-# scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` (``_checked_cv_orig``)
-_SKLEARN_CHECKS_CV = hasattr(BaseSearchCV, "_check_input_parameters")
-
-_ALL_FAILED = "fits failed."
-
-
-def _is_all_fits_failed(exc):
-    msg = str(exc).lstrip()
-    return msg.startswith("All the ") and _ALL_FAILED in msg.splitlines()[0]
+# scikit-learn warns about non-finite mean scores each time it formats the
+# results, that is after every batch: once per fit is enough
+_NON_FINITE = re.compile(r"One or more of the \w+ scores are non-finite")
 
 
 def _last_line(text):
@@ -69,14 +69,14 @@ def _last_line(text):
 
 
 class _Record:
-    """What one ``fit`` has evaluated, including batches scikit-learn dropped."""
+    """What one ``fit`` has evaluated."""
 
     def __init__(self, error_score):
         self.error_score = error_score
         self.results = None  # the dict evaluate_candidates last returned
-        self.last_args = None  # the arguments of the last _format_results call
-        self.failed_batches = []  # (start, params, message, more_results)
         self.fit_failures = []  # per candidate: (n_failed_folds, n_folds, message)
+        self.new_out = []  # the _fit_and_score results of this fit's batches
+        self.warnings = []  # the non-finite-score warning of the last formatting
         self.n_candidates = 0
         self.replayed = None  # (params, out, more_results) taken from a snapshot
         self.merged = None  # the lists of the last _format_results, merged
@@ -91,7 +91,6 @@ class _Record:
         params, out = list(snapshot["params"]), list(snapshot["out"])
         if params:
             self.replayed = (params, out, {k: list(v) for k, v in snapshot["more_results"].items()})
-        self.failed_batches = list(snapshot["failed_batches"])
         self.n_candidates = self.n_replayed = snapshot["n_candidates"]
 
     def packed_splits(self):
@@ -103,22 +102,16 @@ class _Record:
         return self._packed[1]
 
     def evaluated(self):
-        """``(params, out, more_results, failed_batches)`` of every candidate so far.
+        """``(params, out, more_results)`` of every candidate so far."""
+        for found in (self.merged, self.replayed):
+            if found is not None:
+                params, out, more = found
+                return list(params), list(out), {k: list(v) for k, v in more.items()}
+        return [], [], {}
 
-        The failed batches are those not merged into the lists yet (when no
-        batch has succeeded since the start or the replay).
-        """
-        if self.merged is not None:
-            params, out, more = self.merged
-            return list(params), list(out), {k: list(v) for k, v in more.items()}, []
-        if self.replayed is not None:
-            params, out, more = self.replayed
-            return list(params), list(out), {k: list(v) for k, v in more.items()}, list(self.failed_batches)
-        return [], [], {}, list(self.failed_batches)
-
-    def merge(self, candidate_params, n_splits, out, more_results):
-        """Put the replayed candidates first, then the failed batches at their place."""
-        if not self.failed_batches and self.replayed is None:
+    def merge(self, candidate_params, out, more_results):
+        """Put the replayed candidates before those of this fit."""
+        if self.replayed is None:
             return candidate_params, out, more_results
         candidate_params, out = list(candidate_params), list(out)
         more_results = {k: list(v) for k, v in (more_results or {}).items()}
@@ -128,16 +121,6 @@ class _Record:
             out = r_out + out
             for key in set(r_more) | set(more_results):
                 more_results[key] = list(r_more.get(key, [])) + more_results.get(key, [])
-        for start, params, message, more in self.failed_batches:
-            records = [
-                _failed_fit_record(out[k], message, self.error_score)
-                for _ in params
-                for k in range(n_splits)
-            ]
-            candidate_params[start:start] = params
-            out[start * n_splits : start * n_splits] = records
-            for key, values in (more or {}).items():
-                more_results.setdefault(key, [])[start:start] = values
         return candidate_params, out, more_results
 
     def note_failures(self, out, n_splits):
@@ -156,21 +139,22 @@ class _Record:
         }
 
 
-def _failed_fit_record(template, message, error_score):
-    """A result of ``_fit_and_score`` for a fit that failed, shaped like ``template``."""
-    record = {}
-    for key, value in template.items():
-        if key in ("test_scores", "train_scores"):
-            record[key] = (
-                {name: error_score for name in value} if isinstance(value, dict) else error_score
-            )
-        elif key in ("fit_time", "score_time"):
-            record[key] = np.nan
-        elif key == "fit_error":
-            record[key] = message
-        else:
-            record[key] = value
-    return record
+def _score_failed_fits_per_metric(out, error_score):
+    """Give failed fits one ``error_score`` per metric, as the fits that succeeded have.
+
+    With a callable ``scoring`` that returns a dict, scikit-learn learns the
+    metrics' names from a fit that succeeded in the same batch; a batch whose
+    every fit failed has none, so its scores are single numbers until a later
+    batch tells the names.
+    """
+    template = next((o["test_scores"] for o in out if isinstance(o["test_scores"], dict)), None)
+    if template is None:
+        return
+    for o in out:
+        if o["fit_error"] is not None and not isinstance(o["test_scores"], dict):
+            o["test_scores"] = {name: error_score for name in template}
+            if "train_scores" in o:
+                o["train_scores"] = {name: error_score for name in template}
 
 
 class BaseSearch(BaseSearchCV):
@@ -294,7 +278,7 @@ class BaseSearch(BaseSearchCV):
         self._fit_inputs = (X, y, params)
         cv = self.cv
         try:
-            if not _SKLEARN_CHECKS_CV:
+            if not _sklearn_compat.SKLEARN_CHECKS_CV:
                 self._check_cv_as_sklearn_does(X, y, params)
                 if not (cv is None or isinstance(cv, numbers.Integral) or hasattr(cv, "split")):
                     # a one-shot iterable of splits is spent: scikit-learn's
@@ -368,26 +352,23 @@ class BaseSearch(BaseSearchCV):
             # a replayed search that would have stopped here stops here
             stop = record.n_replayed > 0 and self._notify(callbacks, state)
             n_batches, last = 0, begin
-            while not stop:
-                batch = strategy.ask(self._batch_size(n_workers))
-                if not batch:
-                    break
-                scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx)
-                strategy.tell(batch, scores)
-                n_batches += 1
-                now = time.perf_counter()
-                state = self._state(begin, n_batches=n_batches, batch_size=len(batch), batch_time=now - last)
-                stop = self._notify(callbacks, state)
-                last = time.perf_counter()
+            with _sklearn_compat.collect_fit_failures(record.new_out.extend):
+                while not stop:
+                    batch = strategy.ask(self._batch_size(n_workers))
+                    if not batch:
+                        break
+                    scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx)
+                    strategy.tell(batch, scores)
+                    n_batches += 1
+                    now = time.perf_counter()
+                    state = self._state(begin, n_batches=n_batches, batch_size=len(batch), batch_time=now - last)
+                    stop = self._notify(callbacks, state)
+                    last = time.perf_counter()
             if record.results is None:
                 if record.replayed is None:
-                    raise ValueError(
-                        f"All the {record.n_candidates} candidates failed on every "
-                        f"fold.\n{record.failed_batches[-1][2]}"
-                        if record.failed_batches
-                        else "The search evaluated no candidate."
-                    )
+                    raise ValueError("The search evaluated no candidate.")
                 self._hand_replay_to_sklearn(evaluate_candidates)
+            self._judge_fit_failures()
             completed = True
         finally:
             for cb in begun:
@@ -478,7 +459,7 @@ class BaseSearch(BaseSearchCV):
     def _snapshot(self):
         """Everything needed to resume this fit (what a checkpoint holds)."""
         record = self._record
-        params, out, more, failed = record.evaluated()
+        params, out, more = record.evaluated()
         return {
             "search": type(self).__name__,
             "settings": dict(record.fingerprint),
@@ -490,7 +471,6 @@ class BaseSearch(BaseSearchCV):
             "params": params,
             "out": out,
             "more_results": more,
-            "failed_batches": failed,
             "strategy": self.strategy_,
         }
 
@@ -527,32 +507,37 @@ class BaseSearch(BaseSearchCV):
     def _hand_replay_to_sklearn(self, evaluate_candidates):
         """Give scikit-learn the replayed candidates when no batch was evaluated.
 
-        ``BaseSearchCV.fit`` builds ``cv_results_`` from lists local to it that
-        only ``evaluate_candidates`` fills. When a resumed search has nothing
-        left to evaluate (or every new batch failed whole), those lists are
-        filled here, through the closure of ``evaluate_candidates``.
+        ``BaseSearchCV.fit`` builds ``cv_results_`` from lists that only
+        ``evaluate_candidates`` fills; a resumed search with nothing left to
+        evaluate fills them through :func:`_sklearn_compat.hand_over_results`.
         """
         record = self._record
-        names = evaluate_candidates.__code__.co_freevars
-        cells = dict(zip(names, evaluate_candidates.__closure__ or ()))
-        needed = ("all_candidate_params", "all_out", "all_more_results", "results")
-        if not all(n in cells for n in needed):
-            raise RuntimeError(
-                "This version of scikit-learn's BaseSearchCV.fit cannot be given "
-                "the candidates of a snapshot without a new evaluation; fit with a "
-                "larger budget and warm_start=True instead."
-            )
-        params, out, more = record.merge([], self.n_splits_, [], {})
-        record.replayed, record.failed_batches = None, []
-        all_params = cells["all_candidate_params"].cell_contents
-        all_out = cells["all_out"].cell_contents
-        all_more = cells["all_more_results"].cell_contents
-        all_params.extend(params)
-        all_out.extend(out)
-        for key, values in more.items():
-            all_more[key].extend(values)
-        record.results = self._format_results(all_params, self.n_splits_, all_out, all_more)
-        cells["results"].cell_contents = record.results
+        params, out, more = record.merge([], [], {})
+        record.replayed = None
+        record.results = _sklearn_compat.hand_over_results(
+            evaluate_candidates,
+            params,
+            out,
+            more,
+            lambda p, o, m: self._format_results(p, self.n_splits_, o, m),
+        )
+
+    def _judge_fit_failures(self):
+        """Warn once about the failed fits of this fit, or raise if all failed.
+
+        Also says once, if scikit-learn said it while formatting the results,
+        that some mean scores are not finite.
+        """
+        record = self._record
+        for w in record.warnings:
+            warnings.warn(w.message, w.category)
+        params, out, _ = record.evaluated()
+        if not record.new_out:
+            return
+        try:
+            _sklearn_compat.judge_fit_failures(out, self.error_score)
+        except ValueError as exc:  # scikit-learn's "All the N fits failed"
+            raise ValueError(f"All the {len(params)} candidates failed on every fold.{exc}") from None
 
     def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, **kwargs):
         """Evaluate one batch; return its scores (``nan`` where a fit failed)."""
@@ -570,13 +555,6 @@ class BaseSearch(BaseSearchCV):
             kwargs["cv"] = _FixedSplits(record.splits)
         try:
             record.results = evaluate_candidates(batch, **kwargs)
-        except ValueError as exc:
-            if self.error_score == "raise" or not _is_all_fits_failed(exc):
-                raise
-            record.failed_batches.append((start, list(batch), str(exc), kwargs.get("more_results")))
-            record.n_candidates += len(batch)
-            self._refresh_results()
-            return np.full(len(batch), np.nan)
         finally:
             if batch_ctx is not None:
                 batch_ctx.call_on_fit_task_end(estimator=self)
@@ -597,20 +575,6 @@ class BaseSearch(BaseSearchCV):
         # multimetric with a callable or False refit: the first scorer
         return next(k for k in results if k.startswith("mean_test_"))[len("mean_test_"):]
 
-    def _refresh_results(self):
-        """Bring the last results dict up to date with batches that failed whole.
-
-        ``BaseSearchCV.fit`` stores the dict object that ``evaluate_candidates``
-        last returned as ``cv_results_``; updating it in place is how a batch
-        that failed after the last successful one still appears there.
-        """
-        record = self._record
-        if record.results is None or record.last_args is None:
-            return
-        fresh = self._format_results(*record.last_args)
-        record.results.clear()
-        record.results.update(fresh)
-
     def _publish_record(self, completed=True):
         """Expose what was evaluated, also when the search was interrupted.
 
@@ -628,14 +592,22 @@ class BaseSearch(BaseSearchCV):
 
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
         record = getattr(self, "_record", None)
-        if record is not None:
-            record.last_args = (candidate_params, n_splits, out, more_results)
-            candidate_params, out, more_results = record.merge(
-                candidate_params, n_splits, out, more_results
-            )
-            record.merged = (candidate_params, out, more_results or {})
-            record.note_failures(out, n_splits)
-        return super()._format_results(candidate_params, n_splits, out, more_results)
+        if record is None:
+            return super()._format_results(candidate_params, n_splits, out, more_results)
+        candidate_params, out, more_results = record.merge(candidate_params, out, more_results)
+        record.merged = (candidate_params, out, more_results or {})
+        _score_failed_fits_per_metric(out, self.error_score)
+        record.note_failures(out, n_splits)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = super()._format_results(candidate_params, n_splits, out, more_results)
+        record.warnings = []
+        for w in caught:
+            if issubclass(w.category, UserWarning) and _NON_FINITE.match(str(w.message)):
+                record.warnings.append(w)  # said once, by _judge_fit_failures
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return results
 
 
 class _FixedSplits:

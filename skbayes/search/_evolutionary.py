@@ -77,9 +77,10 @@ class EvolutionarySearchCV(BaseSearch):
         Candidates compared in each tournament that selects a parent; larger
         values select harder (``"ga"`` only).
 
-    elitism : int, default=2
+    elitism : int or "auto", default="auto"
         Number of best candidates of a generation kept in the next one; less
-        than ``population_size`` (``"ga"`` only).
+        than ``population_size`` (``"ga"`` only). ``"auto"``: 2, or
+        ``population_size - 1`` for a population of 2.
 
     patience : int or None, default=None
         Stop after this many generations without a better best score.
@@ -200,7 +201,7 @@ feature_names_in_
         "mutation_probability": [Interval(Real, 0, 1, closed="both")],
         "mutation_scale": [Interval(Real, 0, 1, closed="right")],
         "tournament_size": [Interval(Integral, 1, None, closed="left")],
-        "elitism": [Interval(Integral, 0, None, closed="left")],
+        "elitism": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "target_score": [Real, None],
     }
@@ -217,7 +218,7 @@ feature_names_in_
         mutation_probability=0.3,
         mutation_scale=0.15,
         tournament_size=3,
-        elitism=2,
+        elitism="auto",
         patience=None,
         target_score=None,
         scoring=None,
@@ -269,10 +270,12 @@ feature_names_in_
                 rng=rng,
                 **stop,
             )
-        if self.elitism >= self.population_size:
+        elitism = min(2, self.population_size - 1) if self.elitism == "auto" else self.elitism
+        if elitism >= self.population_size:
             raise ValueError(
                 f"elitism must be less than population_size={self.population_size} "
-                f"(some offspring must enter each generation); got elitism={self.elitism}."
+                f"(some offspring must enter each generation) or 'auto'; got "
+                f"elitism={self.elitism}."
             )
         return GeneticAlgorithm(
             spaces,
@@ -282,7 +285,7 @@ feature_names_in_
             mutation_probability=self.mutation_probability,
             mutation_scale=self.mutation_scale,
             tournament_size=self.tournament_size,
-            elitism=self.elitism,
+            elitism=elitism,
             rng=rng,
             **stop,
         )
@@ -291,11 +294,11 @@ feature_names_in_
         """A whole generation per batch, whatever the number of workers."""
         return self.population_size
 
-    def _run_search(self, evaluate_candidates, **kwargs):
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         for name in ("strategy_", "history_", "n_generations_", "stop_reason_"):
             self.__dict__.pop(name, None)  # from an earlier fit
         try:
-            super()._run_search(evaluate_candidates, **kwargs)
+            super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
         finally:
             strategy = getattr(self, "strategy_", None)
             if isinstance(strategy, (GeneticAlgorithm, CMAESStrategy)):

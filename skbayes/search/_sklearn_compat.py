@@ -1,0 +1,110 @@
+"""Everything of skbayes that depends on scikit-learn's private internals.
+
+The rest of the package uses scikit-learn's public API and the documented
+hook of ``BaseSearchCV`` (``_run_search(evaluate_candidates)``). What is here
+reaches further, each for a reason given where it is done:
+
+- :data:`SKLEARN_CHECKS_CV`: a version gate (scikit-learn >= 1.7 checks the
+  cv in ``BaseSearchCV.fit`` and calls ``_check_input_parameters``).
+- :func:`collect_fit_failures`: scikit-learn's ``evaluate_candidates`` judges
+  the fit failures of every call on its own (it raises when all the fits of
+  a call failed, warns otherwise). A search of many small batches must judge
+  them once per ``fit``, over all its fits, or a batch whose every fit failed
+  (always the case with one candidate per batch) would end the search, and
+  its fit times would be lost. While a search runs, the judgement of each
+  batch is handed to the search instead; other searches are not affected.
+- :func:`hand_over_results`: ``BaseSearchCV.fit`` builds ``cv_results_`` from
+  lists local to it that only ``evaluate_candidates`` fills; a resumed search
+  with nothing left to evaluate fills them through its closure.
+"""
+
+import contextlib
+import contextvars
+
+from sklearn.model_selection import _search
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.model_selection._validation import _warn_or_raise_about_fit_failures
+
+__all__ = [
+    "SKLEARN_CHECKS_CV",
+    "collect_fit_failures",
+    "judge_fit_failures",
+    "hand_over_results",
+]
+
+# scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` (``_checked_cv_orig``)
+SKLEARN_CHECKS_CV = hasattr(BaseSearchCV, "_check_input_parameters")
+
+# the collector of the search running in this thread (or task), if any
+_collector = contextvars.ContextVar("skbayes_fit_failures_collector", default=None)
+
+
+def _judge_or_collect(results, error_score):
+    collect = _collector.get()
+    if collect is None:  # a search of scikit-learn's, or anyone's
+        return _warn_or_raise_about_fit_failures(results, error_score)
+    collect(results)
+    return None
+
+
+_judge_or_collect._skbayes = True
+
+
+def _install():
+    if not getattr(getattr(_search, "_warn_or_raise_about_fit_failures", None), "_skbayes", False):
+        _search._warn_or_raise_about_fit_failures = _judge_or_collect
+
+
+@contextlib.contextmanager
+def collect_fit_failures(collect):
+    """Within the block, ``evaluate_candidates`` hands each batch's results to ``collect``.
+
+    ``collect(out)`` receives the list of ``_fit_and_score`` results of a
+    batch (failed fits included, with their times) instead of scikit-learn
+    raising or warning about the batch's failures; judge them afterwards with
+    :func:`judge_fit_failures`.
+    """
+    _install()
+    token = _collector.set(collect)
+    try:
+        yield
+    finally:
+        _collector.reset(token)
+
+
+def judge_fit_failures(out, error_score):
+    """Raise if every fit of ``out`` failed, warn once if some did (scikit-learn's words)."""
+    _warn_or_raise_about_fit_failures(out, error_score)
+
+
+def hand_over_results(evaluate_candidates, params, out, more_results, format_results):
+    """Put candidates into the lists ``BaseSearchCV.fit`` builds ``cv_results_`` from.
+
+    For a search that has evaluated nothing in this ``fit`` (a resumed search
+    with nothing left to do): the lists live in the closure of
+    ``evaluate_candidates``, which only fills them when it evaluates.
+
+    Returns
+    -------
+    results : dict
+        What ``format_results`` made of the lists, now also scikit-learn's.
+    """
+    names = evaluate_candidates.__code__.co_freevars
+    cells = dict(zip(names, evaluate_candidates.__closure__ or ()))
+    needed = ("all_candidate_params", "all_out", "all_more_results", "results")
+    if not all(n in cells for n in needed):
+        raise RuntimeError(
+            "This version of scikit-learn's BaseSearchCV.fit cannot be given "
+            "the candidates of a snapshot without a new evaluation; fit with a "
+            "larger budget and warm_start=True instead."
+        )
+    all_params = cells["all_candidate_params"].cell_contents
+    all_out = cells["all_out"].cell_contents
+    all_more = cells["all_more_results"].cell_contents
+    all_params.extend(params)
+    all_out.extend(out)
+    for key, values in more_results.items():
+        all_more[key].extend(values)
+    results = format_results(all_params, all_out, all_more)
+    cells["results"].cell_contents = results
+    return results
