@@ -173,7 +173,8 @@ class HalvingBayesSearchCV(BaseSearch):
         Probability that a candidate of a later bracket is drawn uniformly at
         random instead of proposed by the model (BOHB's exploration).
 
-    sampler : {"sobol", "halton", "lhs", "random"}, default="sobol"
+    sampler : {"sobol", "halton", "hammersley", "lhs", "poisson-disk", "random"}, \
+default="sobol"
         Design of the first bracket's candidates (see
         :class:`~skbayes.LowDiscrepancySearchCV`).
 
