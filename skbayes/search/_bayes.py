@@ -57,7 +57,7 @@ class BayesSearchCV(BaseSearch):
         spread of its trees), for large or mostly categorical spaces.
         ``"tpe"``: tree-structured Parzen estimator, the cheapest per
         proposal, categoricals and conditional subspaces natively. An
-        instance following the protocol of :mod:`skbayes.surrogates._base`
+        instance following the protocol of :class:`skbayes.surrogates.Surrogate`
         is cloned and used.
 
     acquisition : {"ei", "pi", "ucb"} or callable, default="ei"

@@ -163,7 +163,7 @@ class HalvingBayesSearchCV(BaseSearch):
         :class:`~skbayes.BayesSearchCV`; a bracket's candidates are proposed
         as one batch (constant liar for the GP and the forest). ``"kde"``:
         BOHB's own multivariate kernel density estimator
-        (:class:`skbayes._halving_proposals.ParzenProposer`): each proposal is
+        (a Parzen proposer, ``ParzenProposer``): each proposal is
         the best of 64 draws around the best points, which suits the few,
         similar points of a high rung.
         An object following the protocol of :mod:`skbayes.surrogates` is used
