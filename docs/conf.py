@@ -43,6 +43,7 @@ root_doc = "index"
 exclude_patterns = ["_build", "generated/*.examples", "auto_examples/*.ipynb", "auto_examples/*.py", "**.zip"]
 templates_path = ["_templates"]
 myst_heading_anchors = 3
+toc_object_entries_show_parents = "hide"  # "fit()", not "BayesSearchCV.fit()"
 
 # -- API reference -----------------------------------------------------------
 autosummary_generate = True

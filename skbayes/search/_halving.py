@@ -265,6 +265,14 @@ feature_names_in_
     n_replayed_ : int
         Rows taken from a checkpoint or the previous fit without being refitted.
 
+    parameter_importances_ : dict of str -> float
+        Estimated share of the score's variance that each parameter explains
+        on its own, largest first (computed when first read; see
+        :func:`skbayes.plots.plot_importances` and the user guide's
+        *Diagnostics*). After ``fit``, a
+        :class:`~skbayes.exceptions.BoundaryWarning` says when the best
+        candidate lies at a bound of its range.
+
     strategy_ : skbayes._halving_schedule.HalvingStrategy
         The bracket machinery; ``strategy_.history`` holds every evaluation
         (unit-cube point, score, ``n_resources``, bracket) and
