@@ -33,6 +33,10 @@ BOUNDARY_TOLERANCE = 0.01
 #: Fewer successful candidates than this give no importances (all nan).
 MIN_CANDIDATES = 4
 
+#: At most this many candidates (a seeded random subset) train the model: a
+#: Gaussian process costs O(n**3).
+MAX_CANDIDATES = 128
+
 
 def _same_value(a, b):
     if a is b:
@@ -242,7 +246,7 @@ class _Model:
 
     def __init__(self, columns, random_state):
         self.columns = columns
-        self.gp = GaussianProcess(n_restarts=2, random_state=random_state)
+        self.gp = GaussianProcess(n_restarts=1, random_state=random_state)
 
     def fit(self, X, y):
         self.mean, self.scale = y.mean(), y.std()
@@ -260,7 +264,8 @@ def parameter_importances(search, *, n_samples=256, n_grid=32, random_state=0):
     5/2, one length scale per input, learned noise) is fitted to the evaluated
     candidates (their unit-cube coordinates, categoricals one-hot) and the
     told score (the ``refit`` metric's ``mean_test_*``; failed fits are left
-    out). The importance of parameter ``j`` is the first-order variance share
+    out; a seeded random subset of 128 when there are more). The importance
+    of parameter ``j`` is the first-order variance share
     of that model, the main effect of a functional ANOVA (as in Hutter et
     al., "An efficient approach for assessing hyperparameter importance",
     ICML 2014, who use a random forest instead)::
@@ -324,10 +329,14 @@ def parameter_importances(search, *, n_samples=256, n_grid=32, random_state=0):
     y = y[ok]
     if np.ptp(y) == 0:
         return {k: 0.0 for k in keys}
-    model = _Model(columns, random_state).fit(columns.rows(subspaces, units, resources), y)
+    rng = np.random.default_rng(random_state)
+    X = columns.rows(subspaces, units, resources)
+    if len(y) > MAX_CANDIDATES:
+        keep = np.sort(rng.choice(len(y), MAX_CANDIDATES, replace=False))
+        X, y = X[keep], y[keep]
+    model = _Model(columns, random_state).fit(X, y)
 
     # Monte Carlo points: uniform on each subspace's cube, at the full resource
-    rng = np.random.default_rng(random_state)
     per_space = max(1, math.ceil(n_samples / len(spaces)))
     base_sub = np.repeat(np.arange(len(spaces)), per_space)
     base_units = [spaces[s].sample_unit(1, rng)[0] for s in base_sub]
