@@ -1,6 +1,6 @@
 """Discrepancy of the points LowDiscrepancySearchCV evaluates, against random search.
 
-Fits each search on a cheap estimator with ``d`` parameters uniform on [0, 1]
+Fits each search (every sampler of LowDiscrepancySearchCV) on a cheap estimator with ``d`` parameters uniform on [0, 1]
 (so parameter values are the unit-cube points themselves), takes the points it
 evaluated from ``cv_results_`` and measures their centred L2 discrepancy with
 ``scipy.stats.qmc.discrepancy`` (lower is more uniform). Median over seeds.
@@ -67,7 +67,7 @@ def main():
             f"LowDiscrepancySearchCV(sampler={s!r})": (
                 lambda seed, s=s: LowDiscrepancySearchCV(Cheap(), space, n_iter=args.n, sampler=s, cv=2, random_state=seed)
             )
-            for s in ("sobol", "halton", "lhs", "random")
+            for s in ("sobol", "halton", "hammersley", "lhs", "poisson-disk", "random")
         }
         searches["RandomizedSearchCV"] = lambda seed: RandomizedSearchCV(
             Cheap(), dists, n_iter=args.n, cv=2, random_state=seed

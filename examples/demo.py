@@ -1,4 +1,6 @@
-"""Tune an SVM on scikit-learn's digits with skbayes, like RandomizedSearchCV.
+"""
+Tune an SVM on scikit-learn's digits with skbayes, like RandomizedSearchCV
+==========================================================================
 
 Run: python examples/demo.py
 """

@@ -1,4 +1,6 @@
-"""Hyperband over boosting rounds, with a model choosing each new bracket (BOHB).
+"""
+Hyperband over boosting rounds, with a model choosing each new bracket (BOHB)
+=============================================================================
 
 ``HalvingBayesSearchCV(resource="max_iter")`` fits every candidate of a rung
 with a few boosting rounds, keeps the best third and gives them three times

@@ -1,4 +1,6 @@
-"""Tune a small convolutional net (your own PyTorch module) on the 8x8 digits.
+"""
+Tune a small convolutional net (your own PyTorch module) on the 8x8 digits
+==========================================================================
 
 ``skbayes.nets.NetClassifier`` wraps *any* module: its constructor arguments
 are tuned as ``module__<name>`` (checked against the module's signature, so a

@@ -1,4 +1,6 @@
-"""Successive halving over training epochs: many nets briefly, few nets long.
+"""
+Successive halving over training epochs: many nets briefly, few nets long
+=========================================================================
 
 ``HalvingBayesSearchCV`` with ``resource="<step>__max_epochs"`` trains every
 candidate of a rung for a few epochs, keeps the best third, trains those three

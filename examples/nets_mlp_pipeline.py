@@ -1,4 +1,6 @@
-"""Tune a PyTorch MLP inside a scikit-learn Pipeline, scored with nested CV.
+"""
+Tune a PyTorch MLP inside a scikit-learn Pipeline, scored with nested CV
+========================================================================
 
 The net is a skorch estimator (``skbayes.nets.MLPNetClassifier``): its width,
 depth, dropout, activation, optimizer, learning rate, weight decay and batch

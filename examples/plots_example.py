@@ -1,4 +1,6 @@
-"""Plots of real searches: tune an SVM on the breast cancer data and save every plot.
+"""
+Plots of real searches: tune an SVM on the breast cancer data and save every plot
+=================================================================================
 
 Runs the four skbayes searches on the same problem (an RBF or sigmoid SVM in
 a pipeline with a scaler, 5-fold CV), then saves, as PNG files:

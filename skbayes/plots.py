@@ -32,6 +32,7 @@ __all__ = [
     "plot_objective",
     "plot_fitness",
     "plot_rungs",
+    "plot_importances",
 ]
 
 
@@ -426,7 +427,10 @@ def plot_objective(search, dimensions=None, *, ax=None, subspace=0, n_points=40,
             means.append(predict(space.canonical(V)).mean())
         values = dim.from_unit(np.asarray(grid_u))
         xs = np.array([axis.position(v) for v in values])
-        if axis.categorical or dim.is_finite:
+        if axis.categorical:  # unordered: one point per category, no line between
+            a.plot(xs, means, "o", markersize=8)
+            a.vlines(xs, min(means), means, alpha=0.4)
+        elif dim.is_finite:
             a.plot(xs, means, "o-")
         else:
             a.plot(xs, means, "-")
@@ -551,4 +555,56 @@ def plot_rungs(search, *, ax=None, cmap="tab10"):
     ax.set_title(f"Rungs of {type(search).__name__}")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+# -- importances (every search) -------------------------------------------------------------
+
+
+def plot_importances(search, *, ax=None, color="tab:blue"):
+    """Horizontal bars of ``search.parameter_importances_``, largest on top.
+
+    The bars are each parameter's estimated share of the score's variance
+    (see :attr:`skbayes.BayesSearchCV.parameter_importances_`); the title
+    gives the share left to interactions, ``1 - sum``.
+
+    Parameters
+    ----------
+    search : fitted skbayes search
+        Any of the four searches.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure if None.
+    color : matplotlib color, default="tab:blue"
+        Colour of the bars.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    plt = _pyplot()
+    _check_fitted(search, "plot_importances")
+    importances = getattr(search, "parameter_importances_", None)
+    if importances is None:
+        raise TypeError(
+            f"plot_importances needs a fitted skbayes search (its parameter_importances_); "
+            f"got {type(search).__name__}."
+        )
+    names = list(importances)
+    values = np.array([importances[n] for n in names], dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.45 * len(names) + 1.4))
+    positions = np.arange(len(names))[::-1]
+    ax.barh(positions, np.nan_to_num(values), color=color)
+    ax.set_yticks(positions)
+    ax.set_yticklabels(names)
+    for p, v in zip(positions, values):
+        ax.text(np.nan_to_num(v) + 0.01, p, "n/a" if np.isnan(v) else f"{v:.2f}", va="center")
+    ax.set_xlim(0, 1.1)
+    ax.set_xlabel("share of the score's variance (estimate)")
+    rest = 1.0 - np.nansum(values)
+    title = f"Parameter importances ({type(search).__name__})"
+    if np.isfinite(values).all():
+        title += f"\ninteractions: {max(rest, 0.0):.2f}"
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
     return ax

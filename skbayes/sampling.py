@@ -12,7 +12,33 @@ What the designs guarantee (and what they do not):
   of two needed; it also extends.
 - ``"lhs"``: a Latin hypercube: each dimension's ``n`` strata hold exactly
   one point. It does not extend: more points mean a new, independent design.
+- ``"hammersley"``: the Hammersley set of exactly ``n`` points: the first
+  coordinate is the grid ``(i + shift) / n``, the others a (scrambled) Halton
+  sequence of ``d - 1`` dimensions. Its discrepancy is lower than Halton's at
+  the same ``n``, but it is built for that ``n``: it does not extend, and a
+  prefix of it is not itself a Hammersley set.
+- ``"poisson-disk"``: ``scipy.stats.qmc.PoissonDisk``, points no closer to
+  each other than a radius. It guarantees the minimal distance, not a number
+  of points: with a given radius the engine may stop short of ``n``. We start
+  at a radius close to the largest at which ``n`` points fit (``0.9 *
+  n**(-1/d)``) and shrink it by 15 % until the engine yields ``n`` points, so
+  exactly ``n`` points come back, as spread as we could make them; after 12
+  shrinks (or when a smaller radius would need more than 256 MB for the
+  engine's grid) the missing points are uniform draws. Its cost grows
+  exponentially with ``d`` (the engine keeps a grid of
+  ``ceil(sqrt(d) / radius)**d`` cells): a design whose grid at the first radius
+  would exceed that memory is refused with a ``ValueError`` (in practice
+  beyond about 8 dimensions); there, use Sobol' or Halton. It does not extend
+  either, and its uniformity (discrepancy) is much closer to random search
+  than to Sobol' (``docs/benchmarks.md``): its strength is that no two
+  candidates are near-duplicates.
 - ``"random"``: independent uniform points, the baseline of random search.
+
+The points of ``"hammersley"`` and ``"poisson-disk"`` designs are handed out in
+a random order (seeded by ``rng``; Hammersley unscrambled keeps its order), so
+that the candidates evaluated before an interruption or an early stop are
+spread over the space, not the low corner of its first coordinate (Hammersley)
+or a neighbourhood of the first point (Poisson disk).
 
 Integer and categorical dimensions own cells of the unit cube as wide as their
 probability, so a design keeps its spread over them. In a space of finite
@@ -30,7 +56,7 @@ from ._strategy import Strategy
 
 __all__ = ["SAMPLERS", "make_engine", "unit_design", "LowDiscrepancyDesign"]
 
-SAMPLERS = ("sobol", "halton", "lhs", "random")
+SAMPLERS = ("sobol", "halton", "hammersley", "lhs", "poisson-disk", "random")
 
 
 class _UniformEngine(qmc.QMCEngine):
@@ -43,18 +69,120 @@ class _UniformEngine(qmc.QMCEngine):
         return self.rng.random((n, self.d))
 
 
+class _HammersleyEngine(qmc.QMCEngine):
+    """The Hammersley set: a grid coordinate and a Halton sequence of ``d - 1``.
+
+    Each call of ``random(n)`` returns a Hammersley set of ``n`` points built
+    on the next ``n`` points of the Halton sequence. Scrambled, the grid is
+    shifted by a random fraction of a cell (it stays stratified), the Halton
+    part is Owen-scrambled, and the rows come in a random order.
+    """
+
+    def __init__(self, d, *, scramble=True, rng=None):
+        super().__init__(d=d, rng=rng)
+        self.scramble = scramble
+        self._halton = qmc.Halton(d - 1, scramble=scramble, rng=self.rng) if d > 1 else None
+
+    def _random(self, n=1, *, workers=1):
+        shift = self.rng.random() if self.scramble else 0.5
+        points = np.empty((n, self.d))
+        points[:, 0] = (np.arange(n) + shift) / n
+        if self._halton is not None:
+            points[:, 1:] = self._halton.random(n)
+        if self.scramble:
+            points = points[self.rng.permutation(n)]
+        return points
+
+    def reset(self):
+        super().reset()
+        if self._halton is not None:
+            self._halton.reset()
+        return self
+
+
+#: The Poisson-disk engine keeps a float32 grid of ``cells * d`` numbers.
+_POISSON_MAX_GRID_BYTES = 256 * 2**20
+_POISSON_SHRINK = 0.85
+_POISSON_MAX_SHRINKS = 12
+
+
+def _poisson_grid_bytes(d, radius):
+    return math.ceil(math.sqrt(d) / radius) ** d * d * 4
+
+
+class _PoissonDiskEngine(qmc.QMCEngine):
+    """Exactly ``n`` Poisson-disk points per call, with the largest radius found.
+
+    See the module docstring for how the radius is chosen and what happens
+    when the engine cannot place ``n`` points.
+    """
+
+    def __init__(self, d, *, rng=None):
+        super().__init__(d=d, rng=rng)
+
+    @staticmethod
+    def first_radius(d, n):
+        return 0.9 * max(n, 1) ** (-1.0 / d)
+
+    def _random(self, n=1, *, workers=1):
+        radius = self.first_radius(self.d, n)
+        _check_poisson_disk(self.d, n)
+        points = np.empty((0, self.d))
+        for _ in range(_POISSON_MAX_SHRINKS + 1):
+            engine = qmc.PoissonDisk(self.d, radius=radius, rng=self.rng)
+            points = engine.random(n)
+            next_radius = radius * _POISSON_SHRINK
+            if len(points) >= n or _poisson_grid_bytes(self.d, next_radius) > _POISSON_MAX_GRID_BYTES:
+                break
+            radius = next_radius
+        if len(points) < n:
+            points = np.vstack([points, self.rng.random((n - len(points), self.d))])
+        return points[self.rng.permutation(n)]
+
+
+def _check_poisson_disk(d, n):
+    """Raise a ``ValueError`` if a Poisson-disk design of ``n`` points in ``d`` is impractical.
+
+    Parameters
+    ----------
+    d : int
+        Number of unit-cube dimensions.
+    n : int
+        Number of points.
+
+    Raises
+    ------
+    ValueError
+        When the grid of ``scipy.stats.qmc.PoissonDisk`` at the first radius
+        would need more than 256 MB.
+    """
+    radius = _PoissonDiskEngine.first_radius(d, n)
+    size = _poisson_grid_bytes(d, radius)
+    if size > _POISSON_MAX_GRID_BYTES:
+        raise ValueError(
+            f"sampler='poisson-disk' is impractical for {d} dimensions and {n} "
+            f"points: scipy's PoissonDisk would need a grid of {size / 2**20:.0f} MB "
+            "(its cost grows exponentially with the dimension). Use "
+            "sampler='sobol' or 'halton' for this space."
+        )
+
+
 def make_engine(sampler, d, *, scramble=True, rng=None):
     """Build a ``scipy.stats.qmc`` engine of dimension ``d``.
 
     Parameters
     ----------
-    sampler : {"sobol", "halton", "lhs", "random"}
+    sampler : {"sobol", "halton", "hammersley", "lhs", "poisson-disk", "random"}
+        The design; the module docstring says what each guarantees.
     d : int
         Number of dimensions, at least 1.
     scramble : bool, default=True
-        Randomise the sequence (Sobol, Halton) or the position inside strata
-        (LHS; False centres the points). Ignored by ``"random"``.
+        Randomise the sequence (Sobol, Halton, the Halton part of Hammersley
+        and its grid's offset) or the position inside strata (LHS; False
+        centres the points). Ignored by ``"poisson-disk"`` and ``"random"``,
+        which are random by nature.
     rng : numpy.random.Generator, int or None
+        Seed or generator of the randomisation.
 
     Returns
     -------
@@ -66,6 +194,10 @@ def make_engine(sampler, d, *, scramble=True, rng=None):
         return qmc.Halton(d, scramble=scramble, rng=rng)
     if sampler == "lhs":
         return qmc.LatinHypercube(d, scramble=scramble, rng=rng)
+    if sampler == "hammersley":
+        return _HammersleyEngine(d, scramble=scramble, rng=rng)
+    if sampler == "poisson-disk":
+        return _PoissonDiskEngine(d, rng=rng)
     if sampler == "random":
         return _UniformEngine(d, rng=rng)
     raise ValueError(f"sampler must be one of {list(SAMPLERS)}; got {sampler!r}.")
@@ -154,9 +286,13 @@ class LowDiscrepancyDesign(Strategy):
     spaces : list of Space
     n_iter : int
         Total number of candidates.
-    sampler : {"sobol", "halton", "lhs", "random"}, default="sobol"
+    sampler : {"sobol", "halton", "hammersley", "lhs", "poisson-disk", "random"}, \
+default="sobol"
+        The design, as in :func:`make_engine`.
     scramble : bool, default=True
+        Randomise the design, as in :func:`make_engine`.
     rng : numpy.random.Generator, int or None
+        Seed or generator of the randomisation.
     """
 
     def __init__(self, spaces, n_iter, *, sampler="sobol", scramble=True, rng=None):

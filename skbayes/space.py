@@ -164,6 +164,17 @@ def _check_bounds(dim, where, kind, kind_name):
         )
 
 
+_HARD_BOUNDS = (False, True, "low", "high")
+
+
+def _check_hard_bounds(dim, where):
+    hard = dim.hard_bounds
+    if not any(hard is h or (isinstance(hard, str) and hard == h) for h in _HARD_BOUNDS):
+        raise ValueError(
+            f"{where}: hard_bounds must be False, True, 'low' or 'high'; got {hard!r}."
+        )
+
+
 class Real(Dimension):
     """A continuous hyperparameter in ``[low, high]``.
 
@@ -174,6 +185,11 @@ class Real(Dimension):
     prior : {"uniform", "log-uniform"}, default="uniform"
         ``"log-uniform"`` spreads values evenly in ``log(value)``; it needs
         ``low > 0``. Both bounds are reached exactly.
+    hard_bounds : {False, True, "low", "high"}, default=False
+        Bounds that the parameter cannot cross (a probability cannot exceed
+        1): the search never warns that its best value lies at a hard bound
+        (see :class:`~skbayes.exceptions.BoundaryWarning`). True marks both
+        bounds, ``"low"`` or ``"high"`` one of them. It changes nothing else.
 
     Examples
     --------
@@ -182,16 +198,18 @@ class Real(Dimension):
     [0.001, 1.0..., 1000.0]
     """
 
-    _fields = ("low", "high", "prior")
+    _fields = ("low", "high", "prior", "hard_bounds")
 
-    def __init__(self, low, high, prior="uniform"):
+    def __init__(self, low, high, prior="uniform", hard_bounds=False):
         self.low = low
         self.high = high
         self.prior = prior
+        self.hard_bounds = hard_bounds
         self._freeze()
 
     def _validate(self, where):
         _check_bounds(self, where, numbers.Real, "real numbers")
+        _check_hard_bounds(self, where)
 
     def _why_not(self, value):
         return _why_not_in_range(value, self.low, self.high, integral=False)
@@ -236,6 +254,9 @@ class Integer(Dimension):
         ``"log-uniform"`` gives integer ``k`` the probability of
         ``[k, k + 1)`` under a log-uniform law on ``[low, high + 1)``; it needs
         ``low > 0``.
+    hard_bounds : {False, True, "low", "high"}, default=False
+        Bounds that the parameter cannot cross (``n_neighbors`` cannot go
+        below 1), as in :class:`Real`.
 
     Examples
     --------
@@ -244,17 +265,19 @@ class Integer(Dimension):
     [1, 2, 4]
     """
 
-    _fields = ("low", "high", "prior")
+    _fields = ("low", "high", "prior", "hard_bounds")
     is_finite = True
 
-    def __init__(self, low, high, prior="uniform"):
+    def __init__(self, low, high, prior="uniform", hard_bounds=False):
         self.low = low
         self.high = high
         self.prior = prior
+        self.hard_bounds = hard_bounds
         self._freeze()
 
     def _validate(self, where):
         _check_bounds(self, where, numbers.Integral, "integers")
+        _check_hard_bounds(self, where)
 
     def _why_not(self, value):
         return _why_not_in_range(value, self.low, self.high, integral=True)

@@ -121,6 +121,30 @@ def test_objective_is_the_surrogates_partial_dependence(fitted):
     plt.close(fig)
 
 
+def test_objective_draws_categories_as_points_not_a_line(fitted):
+    search = fitted["bayes"]
+    fig, (num, cat) = plt.subplots(1, 2)
+    plots.plot_objective(search, ["C", "fit_intercept"], ax=[num, cat])
+    assert cat.get_lines()[0].get_linestyle() == "None" and cat.get_lines()[0].get_marker() == "o"
+    assert num.get_lines()[0].get_linestyle() == "-", "a continuous dimension stays a curve"
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHES))
+def test_importances_render_for_every_search(name, fitted, tmp_path):
+    search = fitted[name]
+    ax = plots.plot_importances(search)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(labels) == sorted(search.parameter_importances_)
+    widths = [bar.get_width() for bar in ax.patches]
+    # largest on top: the bars are drawn from the bottom up
+    top_down = [w for _, w in sorted(zip([b.get_y() for b in ax.patches], widths), reverse=True)]
+    assert top_down == sorted(np.nan_to_num(widths), reverse=True)
+    _png(ax, tmp_path / f"importances_{name}.png")
+    with pytest.raises(ValueError, match="plot_importances needs a fitted search"):
+        plots.plot_importances(type(search)(LogisticRegression(), SPACE))
+
+
 def test_fitness_follows_the_generations(fitted):
     search = fitted["evolutionary"]
     ax = plots.plot_fitness(search)

@@ -202,7 +202,7 @@ def test_dimensions_are_immutable_values():
         dim.low = 5.0
     assert dim == Real(0.0, 1.0) and hash(dim) == hash(Real(0.0, 1.0))
     assert dim != Real(0.0, 1.0, prior="log-uniform")
-    assert repr(dim) == "Real(low=0.0, high=1.0, prior='uniform')"
+    assert repr(dim) == "Real(low=0.0, high=1.0, prior='uniform', hard_bounds=False)"
     assert pickle.loads(pickle.dumps(dim)) == dim
     assert pickle.loads(pickle.dumps(Categorical(["a", None]))) == Categorical(["a", None])
 

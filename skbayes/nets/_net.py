@@ -954,7 +954,7 @@ class MLPNetClassifier(_MLPNet, NetClassifier):
     n_features_in_ : int
         Number of features seen in ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen in ``fit`` (pandas input only).
 {shared_attributes}
     See Also
@@ -1022,7 +1022,7 @@ class MLPNetRegressor(_MLPNet, NetRegressor):
     n_features_in_ : int
         Number of features seen in ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen in ``fit`` (pandas input only).
 {shared_attributes}
     See Also

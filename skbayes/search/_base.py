@@ -54,6 +54,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_method_params, _num_samples, indexable
 
 from .. import _checkpoint
+from . import _diagnostics
 from ..callbacks import Callback, SearchState
 from ..space import compile_search_spaces
 from . import _sklearn_compat
@@ -284,10 +285,23 @@ class BaseSearch(BaseSearchCV):
                     # a one-shot iterable of splits is spent: scikit-learn's
                     # own check_cv gets the re-iterable one made from it
                     self.cv = self._checked_cv_orig
-            return super().fit(X, y, **params)
+            super().fit(X, y, **params)
         finally:
             self.cv = cv
             del self._fit_inputs
+        _diagnostics.warn_if_best_at_bound(self)
+        return self
+
+    @property
+    def parameter_importances_(self):
+        """dict of str -> float: share of the score's variance each parameter explains.
+
+        An estimate, from a Gaussian process fitted to ``cv_results_``; the
+        shares sum to at most 1. See
+        :func:`skbayes.plots.plot_importances` and the user guide
+        (*Diagnostics*) for how it is computed and read.
+        """
+        return _diagnostics.cached_importances(self)
 
     def _check_cv_as_sklearn_does(self, X, y, params):
         # scikit-learn >= 1.7 sets ``_checked_cv_orig`` and calls the

@@ -57,7 +57,7 @@ class BayesSearchCV(BaseSearch):
         spread of its trees), for large or mostly categorical spaces.
         ``"tpe"``: tree-structured Parzen estimator, the cheapest per
         proposal, categoricals and conditional subspaces natively. An
-        instance following the protocol of :mod:`skbayes.surrogates._base`
+        instance following the protocol of :class:`skbayes.surrogates.Surrogate`
         is cloned and used.
 
     acquisition : {"ei", "pi", "ucb"} or callable, default="ei"
@@ -152,6 +152,14 @@ feature_names_in_
         Candidates taken from a checkpoint or the previous fit
         (``warm_start``) without being refitted.
 
+    parameter_importances_ : dict of str -> float
+        Estimated share of the score's variance that each parameter explains
+        on its own, largest first (computed when first read; see
+        :func:`skbayes.plots.plot_importances` and the user guide's
+        *Diagnostics*). After ``fit``, a
+        :class:`~skbayes.exceptions.BoundaryWarning` says when the best
+        candidate lies at a bound of its range.
+
     See Also
     --------
     skbayes.optimizer.Optimizer : The same search as an ask/tell object.
@@ -168,7 +176,7 @@ feature_names_in_
     >>> search = BayesSearchCV(
     ...     SVC(), {"C": Real(1e-2, 1e2, prior="log-uniform"), "kernel": ["rbf", "linear"]},
     ...     n_iter=8, n_initial_points=4, random_state=0)
-    >>> search.fit(X, y).best_score_ > 0.9
+    >>> bool(search.fit(X, y).best_score_ > 0.9)
     True
     """
 

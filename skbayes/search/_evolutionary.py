@@ -166,6 +166,14 @@ feature_names_in_
         The strategy; ``strategy_.history`` holds every evaluated candidate's
         unit-cube point and score.
 
+    parameter_importances_ : dict of str -> float
+        Estimated share of the score's variance that each parameter explains
+        on its own, largest first (computed when first read; see
+        :func:`skbayes.plots.plot_importances` and the user guide's
+        *Diagnostics*). After ``fit``, a
+        :class:`~skbayes.exceptions.BoundaryWarning` says when the best
+        candidate lies at a bound of its range.
+
     See Also
     --------
     LowDiscrepancySearchCV : A quasi-random design, no adaptation.

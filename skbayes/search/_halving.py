@@ -163,7 +163,7 @@ class HalvingBayesSearchCV(BaseSearch):
         :class:`~skbayes.BayesSearchCV`; a bracket's candidates are proposed
         as one batch (constant liar for the GP and the forest). ``"kde"``:
         BOHB's own multivariate kernel density estimator
-        (:class:`skbayes._halving_proposals.ParzenProposer`): each proposal is
+        (a Parzen proposer, ``ParzenProposer``): each proposal is
         the best of 64 draws around the best points, which suits the few,
         similar points of a high rung.
         An object following the protocol of :mod:`skbayes.surrogates` is used
@@ -173,7 +173,8 @@ class HalvingBayesSearchCV(BaseSearch):
         Probability that a candidate of a later bracket is drawn uniformly at
         random instead of proposed by the model (BOHB's exploration).
 
-    sampler : {"sobol", "halton", "lhs", "random"}, default="sobol"
+    sampler : {"sobol", "halton", "hammersley", "lhs", "poisson-disk", "random"}, \
+default="sobol"
         Design of the first bracket's candidates (see
         :class:`~skbayes.LowDiscrepancySearchCV`).
 
@@ -263,6 +264,14 @@ feature_names_in_
 
     n_replayed_ : int
         Rows taken from a checkpoint or the previous fit without being refitted.
+
+    parameter_importances_ : dict of str -> float
+        Estimated share of the score's variance that each parameter explains
+        on its own, largest first (computed when first read; see
+        :func:`skbayes.plots.plot_importances` and the user guide's
+        *Diagnostics*). After ``fit``, a
+        :class:`~skbayes.exceptions.BoundaryWarning` says when the best
+        candidate lies at a bound of its range.
 
     strategy_ : skbayes._halving_schedule.HalvingStrategy
         The bracket machinery; ``strategy_.history`` holds every evaluation

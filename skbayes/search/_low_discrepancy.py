@@ -10,7 +10,7 @@ from ._base import BaseSearch
 
 
 class LowDiscrepancySearchCV(BaseSearch):
-    """Search over a low-discrepancy design (Sobol, Halton, Latin hypercube).
+    """Search over a low-discrepancy design (Sobol, Halton, Hammersley, LHS...).
 
     Like :class:`~sklearn.model_selection.RandomizedSearchCV`, but the
     ``n_iter`` candidates come from a quasi-random design of the search space
@@ -39,20 +39,34 @@ class LowDiscrepancySearchCV(BaseSearch):
         Number of candidates evaluated. A space with fewer distinct candidates
         is evaluated whole, with a warning.
 
-    sampler : {"sobol", "halton", "lhs", "random"}, default="sobol"
+    sampler : {"sobol", "halton", "hammersley", "lhs", "poisson-disk", "random"}, \
+default="sobol"
         The design. ``"sobol"``: a Sobol' sequence, whose first ``2**m``
         points are balanced; when ``n_iter`` is not a power of two the design
         is the first ``n_iter`` points of the sequence (balanced up to the
         largest power of two below ``n_iter``, the rest starting the next
         balanced block), so prefer powers of two. ``"halton"``: a Halton
-        sequence, low-discrepancy at any length. ``"lhs"``: a Latin hypercube
-        (every dimension stratified into ``n_iter`` equal slices, one point
-        each). ``"random"``: independent uniform draws (random search).
+        sequence, low-discrepancy at any length. ``"hammersley"``: the
+        Hammersley set of ``n_iter`` points (one coordinate a regular grid,
+        the others a Halton sequence), more uniform than Halton for that
+        ``n_iter`` but not extensible (a ``warm_start`` continues with a new
+        set). ``"lhs"``: a Latin hypercube (every dimension stratified into
+        ``n_iter`` equal slices, one point each). ``"poisson-disk"``:
+        :class:`scipy.stats.qmc.PoissonDisk`, candidates kept apart by a
+        minimal distance; that engine may place fewer points than asked, so
+        the radius is shrunk until it places ``n_iter`` (the last missing
+        points, if any, are uniform draws), exactly ``n_iter`` candidates
+        are evaluated; it is refused beyond about 8 dimensions, where its
+        grid would not fit in memory, and it is barely more uniform than
+        random search (its point is that no two candidates are near each
+        other). ``"random"``: independent uniform draws (random search).
+        :mod:`skbayes.sampling` says what each design guarantees.
 
     scramble : bool, default=True
-        Randomise the design (Owen scrambling for Sobol and Halton, random
-        positions in the strata for LHS). Unscrambled designs are
-        deterministic and start at the corner of the space.
+        Randomise the design (Owen scrambling for Sobol, Halton and the Halton
+        part of Hammersley, random positions in the strata for LHS).
+        Unscrambled designs are deterministic and start at the corner of the
+        space. Poisson-disk and random designs are random whatever its value.
 
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
@@ -129,6 +143,14 @@ feature_names_in_
         Candidates taken from a checkpoint or the previous fit
         (``warm_start``) without being refitted.
 
+    parameter_importances_ : dict of str -> float
+        Estimated share of the score's variance that each parameter explains
+        on its own, largest first (computed when first read; see
+        :func:`skbayes.plots.plot_importances` and the user guide's
+        *Diagnostics*). After ``fit``, a
+        :class:`~skbayes.exceptions.BoundaryWarning` says when the best
+        candidate lies at a bound of its range.
+
     See Also
     --------
     sklearn.model_selection.RandomizedSearchCV : Independent random candidates.
@@ -143,7 +165,7 @@ feature_names_in_
     >>> search = LowDiscrepancySearchCV(
     ...     SVC(), {"C": Real(1e-2, 1e2, prior="log-uniform"), "kernel": ["rbf", "linear"]},
     ...     n_iter=8, random_state=0)
-    >>> search.fit(X, y).best_score_ > 0.9
+    >>> bool(search.fit(X, y).best_score_ > 0.9)
     True
     """
 

@@ -2,7 +2,7 @@
 
 A new surrogate is one file and one entry of :data:`SURROGATES`; the protocol
 (what ``fit``, ``predict`` and ``propose`` receive and return) is documented
-in :mod:`skbayes.surrogates._base`. An instance of your own class, following
+in :class:`Surrogate` and :class:`SamplingSurrogate`. An instance of your own class, following
 that protocol, can also be passed directly as ``surrogate=``.
 """
 
