@@ -561,6 +561,13 @@ class _ScoreWarp:
     in tuning and in test functions) closer to normal, which a GP models far
     better than the raw scores. With ``warp=False``, or too few distinct
     scores, it only standardises.
+
+    :meth:`inverse` maps a model's prediction back to scores. The power
+    transform is bounded on one side for some exponents, and its inverse
+    grows as a high power there, so a prediction far below (or above) every
+    told score is first clipped to the image of the told scores' range
+    widened by that range on both sides: beyond, the inverse would only
+    report the power, not the data.
     """
 
     def __init__(self, y, warp=True):
@@ -574,6 +581,9 @@ class _ScoreWarp:
             with np.errstate(all="ignore"):
                 w = _yeo_johnson(z, lmbda)
             if np.all(np.isfinite(w)) and np.ptp(w) > 0:
+                lo, hi = z.min() - np.ptp(z), z.max() + np.ptp(z)
+                with np.errstate(all="ignore"):
+                    self.limits = _yeo_johnson(np.array([lo, hi]), lmbda)
                 self.lmbda, z = lmbda, w
         self.mean2, self.scale2 = (z.mean(), z.std()) if len(z) else (0.0, 0.0)
         self.scale2 = self.scale2 if self.scale2 > 0 else 1.0
@@ -588,7 +598,7 @@ class _ScoreWarp:
     def inverse(self, z):
         z = np.asarray(z, dtype=float) * self.scale2 + self.mean2
         if self.lmbda is not None:
-            z = _yeo_johnson_inverse(z, self.lmbda)
+            z = _yeo_johnson_inverse(np.clip(z, *self.limits), self.lmbda)
         return z * self.scale + self.mean
 
 
