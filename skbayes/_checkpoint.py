@@ -20,7 +20,7 @@ import joblib
 import numpy as np
 
 FORMAT = "skbayes-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the root seed kept, batches that failed whole no longer apart
 
 #: Constructor parameters that change how fast a search runs or what it
 #: reports, never which candidates it evaluates nor their scores.

@@ -72,7 +72,10 @@ class Optimizer(Strategy):
         (large or mostly categorical spaces); ``"tpe"``:
         :class:`~skbayes.surrogates.TPE` (cheapest per proposal, categoricals
         and conditional spaces natively). Or an instance of your own
-        surrogate (see :mod:`skbayes.surrogates._base`); it is cloned.
+        surrogate (see :mod:`skbayes.surrogates._base`): each subspace gets a
+        copy of its own (cloned, or deep-copied if it has no ``get_params``),
+        with ``warm_start=True`` if it takes that parameter; one without an
+        ``update`` method is refitted for each point of a batch.
     acquisition : {"ei", "pi", "ucb"} or callable, default="ei"
         ``"ei"``: log expected improvement; ``"pi"``: (log) probability of
         improvement; ``"ucb"``: upper confidence bound. A callable
@@ -352,12 +355,19 @@ class Optimizer(Strategy):
         return _ScoreWarp(told[np.isfinite(told)], warp)
 
     def _fresh_surrogate(self):
-        from sklearn.base import clone
+        """A new surrogate for one subspace, a copy of the template (never shared).
 
-        model = clone(self._template) if hasattr(self._template, "get_params") else self._template
-        if hasattr(model, "get_params") and "random_state" in model.get_params(deep=False):
-            if model.get_params(deep=False)["random_state"] is None:
+        The optimizer refits it on the subspace's growing data at every
+        proposal: a surrogate that can start from its previous fit
+        (``warm_start``) does.
+        """
+        model = make_surrogate(self._template)
+        if hasattr(model, "get_params"):
+            params = model.get_params(deep=False)
+            if "random_state" in params and params["random_state"] is None:
                 model.set_params(random_state=int(self.rng.integers(np.iinfo(np.int32).max)))
+            if "warm_start" in params:
+                model.set_params(warm_start=True)
         return model
 
     def _model_proposal(self, exclude, lies, refit):
@@ -385,7 +395,11 @@ class Optimizer(Strategy):
                 if found is not None and threshold is not None:
                     found = (found[0], found[1] + self._subspace_log_ratio(s, subspaces, y, threshold))
             else:
-                model.fit(X, ys) if refit else model.update(X, ys)
+                # a surrogate without `update` is refitted for each lie of a batch
+                if refit or not callable(getattr(model, "update", None)):
+                    model.fit(X, ys)
+                else:
+                    model.update(X, ys)
                 found = self._maximise(space, model, best, U, ys, exclude[s])
             if found is not None:
                 choices.append((found[1], s, found[0]))

@@ -260,7 +260,6 @@ def test_failed_candidates_are_promoted_last_and_a_failed_rung_ends_its_bracket(
 @pytest.mark.parametrize(
     "params, match",
     [
-        (dict(cv=KFold(3, shuffle=True)), "must yield the same folds"),
         (dict(resource="n_trees", max_resources=9), "resource='n_trees' is not a parameter of Bowl"),
         (dict(resource="budget"), "max_resources='auto' means the number of samples"),
         (dict(min_resources=100), r"min_resources_=100 is greater than max_resources_=60"),

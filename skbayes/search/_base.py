@@ -77,6 +77,7 @@ class _Record:
         self.results = None  # the dict evaluate_candidates last returned
         self.fit_failures = []  # per candidate: (n_failed_folds, n_folds, message)
         self.new_out = []  # the _fit_and_score results of this fit's batches
+        self.seed = None  # the root seed the strategy was built from
         self.warnings = []  # the non-finite-score warning of the last formatting
         self.n_candidates = 0
         self.replayed = None  # (params, out, more_results) taken from a snapshot
@@ -322,13 +323,18 @@ class BaseSearch(BaseSearchCV):
         # ``caller`` of its callbacks): leave the fit's transient state behind
         state = dict(super().__getstate__())  # a copy: it may be __dict__ itself
         state.pop("_fit_inputs", None)
-        state.pop("_record", None)
+        if state.pop("_record", None) is not None:
+            # during a fit, the strategy (a fitted surrogate) and the previous
+            # fit's record are not the workers' business either: what a fit
+            # task ships stays as small as the search's parameters
+            state.pop("strategy_", None)
+            state.pop("_search_record_", None)
         return state
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         spaces = self._check_search_spaces()
         callbacks = _check_callbacks(self.callbacks)
-        own = self.__dict__.pop("_search_record_", None)
+        own = self.__dict__.get("_search_record_")
         n_workers = effective_n_jobs(self.n_jobs)
         _check_parallel_fits(self.estimator, n_workers)
         record = self._record = _Record(self.error_score)
@@ -342,12 +348,21 @@ class BaseSearch(BaseSearchCV):
                     snapshot = cb.restore(self)
                     if snapshot is not None:
                         break
+        # the root seed of the search: drawn once, kept in the snapshot, so that
+        # a search extended by warm_start replays its first proposals also
+        # with random_state=None
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        if snapshot is not None and snapshot.get("seed") is not None:
+            seed = snapshot["seed"]
+        record.seed = seed
         try:
             strategy = self._start_strategy(spaces, np.random.default_rng(seed), snapshot)
         except BaseException:
             del self._record  # a snapshot that cannot be resumed: nothing ran
             raise
+        # the previous fit's record now lives on in this fit's (a refused
+        # snapshot above leaves it in place, for a retry on the right data)
+        self.__dict__.pop("_search_record_", None)
         self.strategy_ = strategy
         self.stop_reason_ = None
         search_ctx = None
@@ -421,7 +436,10 @@ class BaseSearch(BaseSearchCV):
         if snapshot.get("splits") is not None:
             record.splits = _checkpoint.unpack_splits(snapshot["splits"])
         record.replay(snapshot)
-        previous = copy.deepcopy(snapshot["strategy"])
+        # a copy, so that resuming does not change the snapshot, that keeps
+        # the user's own values (estimators as categories) as they are
+        keep = {id(v): v for space in spaces for v in _user_values(space)}
+        previous = copy.deepcopy(snapshot["strategy"], memo=keep)
         if not extend:
             return previous
         strategy = self._make_strategy(spaces, rng)
@@ -482,6 +500,7 @@ class BaseSearch(BaseSearchCV):
             "n_splits": self.n_splits_,
             "splits": record.packed_splits(),
             "n_candidates": record.n_candidates,
+            "seed": record.seed,
             "params": params,
             "out": out,
             "more_results": more,
@@ -622,6 +641,14 @@ class BaseSearch(BaseSearchCV):
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return results
+
+
+def _user_values(space):
+    """The values of a space that are the user's own objects (categories, fixed values)."""
+    yield from space.fixed.values()
+    for dim in space.dimensions:
+        if dim.is_finite and not dim.is_numeric:
+            yield from dim.values()
 
 
 class _FixedSplits:

@@ -1,6 +1,5 @@
 """HalvingBayesSearchCV: successive halving and Hyperband with model-based brackets (BOHB)."""
 
-import numbers
 from math import ceil
 from numbers import Integral, Real
 
@@ -56,13 +55,6 @@ class _SubsampleSplitter:
         splits = self.base_cv if isinstance(self.base_cv, list) else self.base_cv.split(X, y, **kwargs)
         for train, test in splits:
             yield self._subsample(train, y), self._subsample(test, y)
-
-
-def _yields_constant_splits(cv):
-    """Whether ``cv.split`` gives the same folds at every call."""
-    shuffle = getattr(cv, "shuffle", True)
-    random_state = getattr(cv, "random_state", 0)
-    return isinstance(random_state, numbers.Integral) or not shuffle
 
 
 def make_proposer(surrogate):
@@ -192,8 +184,8 @@ default="sobol"
         ``cv_results_`` whole (every rung) and returns the chosen row.
 
     cv : int, cross-validation generator or iterable, default=None
-        As in ``GridSearchCV``. Its splits must be the same at every call
-        (no ``shuffle=True`` without an integer ``random_state``).
+        As in ``GridSearchCV``. The splits are drawn once per fit and every
+        rung is evaluated on them (also with ``shuffle=True`` and no seed).
 
     verbose : int, default=0
         Print the schedule and each rung when positive.
@@ -411,12 +403,6 @@ feature_names_in_
         return min_r, max_r
 
     def _check_input_parameters(self, X, y, split_params):
-        if not _yields_constant_splits(self._checked_cv_orig):
-            raise ValueError(
-                "The cv parameter must yield the same folds at every call to "
-                "split(), since every rung is evaluated on the same folds: set "
-                "its random_state to an int, or set shuffle=False."
-            )
         if self.resource != "n_samples":
             valid = clone(self.estimator).get_params(deep=True)
             if self.resource not in valid:

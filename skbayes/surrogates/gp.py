@@ -10,8 +10,10 @@ Model: ``y = f(x) + eps``, ``f ~ GP(0, s2 * matern52(r))``,
 ``r = ||(x - x') / lengthscale||``, ``eps ~ N(0, noise)``, on inputs in the
 unit cube and standardised ``y``. The hyperparameters ``(s2, lengthscale,
 noise)`` maximise the log marginal likelihood plus weak log-normal priors,
-within bounds, from the prior's centre and ``n_restarts`` random starts at
-the first fit, then from the previous fit (warm start).
+within bounds, from the prior's centre and ``n_restarts`` random starts,
+or, with ``warm_start=True`` (what the optimizer sets on its own copy, since
+it refits the model on growing data at every proposal), from the previous
+fit.
 """
 
 import math
@@ -46,9 +48,8 @@ class GaussianProcess(Surrogate):
     Parameters
     ----------
     n_restarts : int, default=1
-        Random starting points of the first hyperparameter search, besides the
-        prior's centre. Later fits (the optimizer refits at each proposal)
-        start from the previous fit's hyperparameters (see ``recentre_every``).
+        Random starting points of the hyperparameter search, besides the
+        prior's centre (with ``warm_start=True``, of the first fit only).
     noise_bounds : tuple of float, default=(1e-6, 0.5)
         Bounds of the noise variance, in units of the standardised scores.
     lengthscale_bounds : tuple of float, default=(0.01, 100.0)
@@ -63,17 +64,23 @@ class GaussianProcess(Surrogate):
         amplitude); the noise prior is twice as wide, centred at ``1e-2``.
     max_iter : int, default=60
         L-BFGS-B iterations per start.
+    warm_start : bool, default=False
+        False: every ``fit`` forgets the previous one. True: a ``fit`` treats
+        its data as the previous fit's grown by a few points (how the
+        optimizer refits the model at every proposal): it starts the
+        hyperparameter search from the previous hyperparameters (see
+        ``recentre_every``) and may keep them (see ``refit_fraction``).
     recentre_every : int, default=5
-        On refits, the search starts from the previous hyperparameters only,
-        except every ``recentre_every``-th fit, which also starts from the
-        prior's centre.
+        With ``warm_start=True``: refits start from the previous
+        hyperparameters only, except every ``recentre_every``-th fit, which
+        also starts from the prior's centre.
     refit_fraction : float, default=0.05
-        From 20 observations on, a refit re-optimises the hyperparameters only
-        once the observations have grown by this fraction since the last
-        optimisation (every 5 points at 100 observations, every 20 at 400);
-        in between it keeps them and only refactorises (a Cholesky), which is
-        most of what makes the GP cheap at many observations. 0 re-optimises
-        at every fit.
+        With ``warm_start=True``: from 20 observations on, a refit
+        re-optimises the hyperparameters only once the observations have grown
+        by this fraction since the last optimisation (every 5 points at 100
+        observations, every 20 at 400); in between it keeps them and only
+        refactorises (a Cholesky), which is most of what makes the GP cheap at
+        many observations. 0 re-optimises at every fit.
     random_state : int, numpy Generator or None, default=None
         Seeds the random restarts.
 
@@ -110,6 +117,7 @@ class GaussianProcess(Surrogate):
         lengthscale_prior=0.5,
         prior_scale=1.0,
         max_iter=60,
+        warm_start=False,
         recentre_every=5,
         refit_fraction=0.05,
         random_state=None,
@@ -121,6 +129,7 @@ class GaussianProcess(Surrogate):
         self.lengthscale_prior = lengthscale_prior
         self.prior_scale = prior_scale
         self.max_iter = max_iter
+        self.warm_start = warm_start
         self.recentre_every = recentre_every
         self.refit_fraction = refit_fraction
         self.random_state = random_state
@@ -193,6 +202,9 @@ class GaussianProcess(Surrogate):
         bounds = self._bounds(d)
         lo = np.array([b[0] for b in bounds])
         hi = np.array([b[1] for b in bounds])
+        if not self.warm_start:  # forget the previous fit
+            for name in ("theta_", "n_fits_", "n_optimised_"):
+                self.__dict__.pop(name, None)
         previous = getattr(self, "theta_", None)
         warm = previous is not None and previous.shape == centre.shape
         if warm and n >= 20 and n < getattr(self, "n_optimised_", 0) * (1.0 + self.refit_fraction):

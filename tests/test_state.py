@@ -1,0 +1,188 @@
+"""What a search keeps of what it evaluated: candidates known by value, warm start
+and resume that replay the record, and what a fit task ships to the workers."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
+
+from skbayes import BayesSearchCV, EvolutionarySearchCV, HalvingBayesSearchCV, LowDiscrepancySearchCV
+from skbayes.optimizer import Optimizer
+from skbayes.space import Real
+from skbayes.surrogates import GaussianProcess
+
+from ._searches import SEARCHES
+
+SEARCH_NAMES = sorted(SEARCHES)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(n_samples=80, n_features=5, n_informative=3, random_state=0)
+
+
+class CountingSVC(SVC):
+    fits = 0
+
+    def fit(self, X, y, **kwargs):
+        CountingSVC.fits += 1
+        return super().fit(X, y, **kwargs)
+
+
+KERNEL_SPACES = [
+    {"kernel": ["rbf"], "C": Real(0.1, 10.0, prior="log-uniform")},
+    {"kernel": ["linear"], "C": Real(0.1, 10.0, prior="log-uniform")},
+]
+
+
+def test_warm_start_files_candidates_by_their_fixed_values(data):
+    X, y = data
+    search = BayesSearchCV(CountingSVC(), KERNEL_SPACES, n_iter=4, n_initial_points=4, cv=2, random_state=0)
+    search.fit(X, y)
+    search.set_params(n_iter=8, warm_start=True).fit(X, y)
+    history = search.strategy_.history
+    for s, params in zip(history["subspace"], history["params"]):
+        assert params["kernel"] == ("rbf" if s == 0 else "linear")
+
+
+def test_low_discrepancy_warm_start_refits_nothing_it_evaluated(data):
+    X, y = data
+    search = LowDiscrepancySearchCV(CountingSVC(), KERNEL_SPACES, n_iter=4, cv=2, random_state=0)
+    search.fit(X, y)
+    CountingSVC.fits = 0
+    search.set_params(n_iter=8, warm_start=True).fit(X, y)
+    assert search.n_replayed_ == 4
+    assert CountingSVC.fits == 4 * 2 + 1  # 4 new candidates x 2 folds, and the refit
+    keys = [(p["kernel"], p["C"]) for p in search.cv_results_["params"]]
+    assert len(keys) == len(set(keys)) == 8
+
+
+@pytest.mark.parametrize("name", ["bayes", "low_discrepancy", "evolutionary"])
+def test_warm_start_with_estimators_as_categories(name, data):
+    X, y = data
+    models = [LogisticRegression(), SVC()]
+    budget = {"bayes": "n_iter", "low_discrepancy": "n_iter", "evolutionary": "generations"}[name]
+    search = SEARCHES[name](Pipeline([("clf", SVC())]), {"clf": models, "clf__C": Real(0.1, 10.0)}, cv=2)
+    search.fit(X, y)
+    n_first = len(search.cv_results_["params"])
+    search.set_params(warm_start=True, **{budget: search.get_params()[budget] * 2}).fit(X, y)
+    assert search.n_replayed_ == n_first
+    assert all(any(p["clf"] is m for m in models) for p in search.cv_results_["params"])
+
+
+def test_refused_warm_start_keeps_the_record(data):
+    X, y = data
+    search = LowDiscrepancySearchCV(LogisticRegression(), {"C": Real(0.1, 10.0)}, n_iter=4, cv=2, random_state=0)
+    search.fit(X, y)
+    search.set_params(n_iter=6, warm_start=True)
+    with pytest.raises(ValueError, match="fitted on other data"):
+        search.fit(X[:60], y[:60])
+    search.fit(X, y)
+    assert search.n_replayed_ == 4 and len(search.cv_results_["params"]) == 6
+
+
+def test_evolutionary_warm_start_without_a_seed_replays(data):
+    X, y = data
+    search = EvolutionarySearchCV(
+        CountingSVC(), {"C": Real(0.1, 10.0)}, population_size=4, generations=2, cv=2, random_state=None
+    )
+    search.fit(X, y)
+    n_first = len(search.cv_results_["params"])
+    CountingSVC.fits = 0
+    search.set_params(generations=3, warm_start=True).fit(X, y)
+    assert search.n_replayed_ == n_first
+    n_new = len(search.cv_results_["params"]) - n_first
+    assert n_new <= 4 and CountingSVC.fits == 2 * n_new + 1
+
+
+class NoUpdateSurrogate:
+    """A regression surrogate with fit and predict only: the mean of the scores."""
+
+    instances = set()
+
+    def fit(self, X, y):
+        NoUpdateSurrogate.instances.add(id(self))
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X, return_std=False):
+        mean = np.full(len(X), self.mean_)
+        return (mean, np.ones(len(X))) if return_std else mean
+
+
+def test_custom_surrogate_without_update_in_batches():
+    NoUpdateSurrogate.instances = set()
+    opt = Optimizer(
+        [{"a": Real(0.0, 1.0)}, {"b": Real(0.0, 1.0)}], surrogate=NoUpdateSurrogate(), n_initial_points=2, random_state=0
+    )
+    for _ in range(4):
+        batch = opt.ask(3)
+        assert len(batch) == 3
+        opt.tell(batch, [p.get("a", 0.0) + p.get("b", 0.0) for p in batch])
+    # one surrogate per subspace, none of them the user's object
+    assert len({id(m) for m in opt.surrogates_.values()}) == 2
+
+
+def test_gaussian_process_fit_forgets_the_previous_fit():
+    rng = np.random.default_rng(0)
+    X1, X2 = rng.random((30, 2)), rng.random((30, 2))
+    y1 = np.sin(8 * X1[:, 0])
+    y2 = X2[:, 1] - X2[:, 1].mean()
+    gp = GaussianProcess(random_state=0).fit(X1, y1).fit(X2, y2)
+    fresh = GaussianProcess(random_state=0).fit(X2, y2)
+    np.testing.assert_allclose(gp.theta_, fresh.theta_)
+    # warm starting is explicit
+    warm = GaussianProcess(random_state=0, warm_start=True).fit(X1, y1)
+    theta1 = warm.theta_.copy()
+    warm.fit(np.vstack([X1, X2[:1]]), np.concatenate([y1, y2[:1]]))
+    np.testing.assert_allclose(warm.theta_, theta1)  # grown by under 5 %: kept
+
+
+def test_halving_accepts_a_shuffling_splitter_without_seed(data):
+    X, y = data
+    search = HalvingBayesSearchCV(
+        LogisticRegression(), {"C": Real(0.1, 10.0)}, cv=KFold(3, shuffle=True), n_candidates=4, factor=2, random_state=0
+    )
+    search.fit(X, y)
+    assert search.n_splits_ == 3 and np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+_SIZES = {}
+
+
+class MeasureShipped:
+    """A callback: bytes of the pickled search (what scikit-learn ships with a fit task)."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def __eq__(self, other):
+        return isinstance(other, MeasureShipped) and other.key == self.key
+
+    def __call__(self, state):
+        shipped = state.search.__getstate__()
+        # scikit-learn's own context of its callbacks grows with its task
+        # tree: not what this search adds
+        shipped.pop("_callback_fit_ctx", None)
+        _SIZES[self.key].append(len(pickle.dumps(shipped)))
+
+
+@pytest.mark.parametrize("name", SEARCH_NAMES)
+def test_what_a_fit_task_ships_does_not_grow_with_observations(name, data):
+    X, y = data
+    sizes = _SIZES[name] = []
+    measure = MeasureShipped(name)
+    search = SEARCHES[name](LogisticRegression(), {"C": Real(0.1, 10.0)}, cv=2, callbacks=[measure])
+    budget = {"bayes": {"n_iter": 12}, "low_discrepancy": {"n_iter": 12}, "evolutionary": {"generations": 4}}
+    search.set_params(**budget.get(name, {"n_candidates": 8, "factor": 2})).fit(X, y)
+    assert len(sizes) >= 3
+    assert max(sizes) - min(sizes) < 512, sizes
+    # a fitted search still pickles whole
+    assert pickle.loads(pickle.dumps(search)).strategy_ is not None
+    assert clone(search).get_params()["callbacks"] == [measure]
