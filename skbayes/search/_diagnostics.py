@@ -377,9 +377,10 @@ def cached_importances(search):
             "before reading parameter_importances_."
         )
     results = search.cv_results_
-    key = (id(results), len(results["params"]))
     cache = search.__dict__.get("_importances_cache")
-    if cache is None or cache[0] != key:
-        cache = (key, parameter_importances(search))
+    # the cache holds the very results dict it was computed from (a new fit
+    # makes a new one), so that a later dict cannot be mistaken for it
+    if cache is None or cache[0] is not results or cache[1] != len(results["params"]):
+        cache = (results, len(results["params"]), parameter_importances(search))
         search.__dict__["_importances_cache"] = cache
-    return dict(cache[1])
+    return dict(cache[2])
