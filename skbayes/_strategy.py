@@ -34,9 +34,10 @@ class Strategy(ABC):
     def __init__(self, spaces):
         self.spaces = list(spaces)
         self.history = {"subspace": [], "unit": [], "params": [], "score": []}
-        # asked, not told yet: (subspace, key) -> unit point, where the key is
-        # the candidate's value (Space.keys), so that a copy of an asked dict
-        # (rebuilt from JSON, sent through pickle) is recognised as well
+        # asked, not told yet: (subspace, key) -> (unit point, the candidate as
+        # asked), where the key is the candidate's value (Space.keys), so that
+        # a copy of an asked dict (rebuilt from JSON, sent through pickle) is
+        # recognised as well
         self._pending = {}
 
     # -- what subclasses write -------------------------------------------
@@ -85,13 +86,14 @@ class Strategy(ABC):
         for s, u in proposals:
             u = np.asarray(u, dtype=float)
             key = self.spaces[s].keys(u[None, :])[0]
-            self._pending[(s, key)] = u
-            out.append(self.spaces[s].from_unit(u[None, :])[0])
+            params = self.spaces[s].from_unit(u[None, :])[0]
+            self._pending[(s, key)] = (u, dict(params))
+            out.append(params)
         return out
 
     def pending(self):
         """Candidates asked but not told yet, as ``(subspace, unit_point)``."""
-        return [(s, u) for (s, _), u in self._pending.items()]
+        return [(s, u) for (s, _), (u, _) in self._pending.items()]
 
     def tell(self, params, scores):
         """Record the scores of evaluated candidates.
@@ -113,7 +115,8 @@ class Strategy(ABC):
         located = [self._locate(p) for p in params]  # all checked before any is kept
         subspaces, units = [], []
         for s, key, u in located:
-            u = self._pending.pop((s, key), u)  # the very point asked, if it was
+            if (s, key) in self._pending:
+                u = self._pending.pop((s, key))[0]  # the very point asked
             subspaces.append(s)
             units.append(u)
         self.history["subspace"].extend(subspaces)
@@ -128,6 +131,9 @@ class Strategy(ABC):
         Among the subspaces that hold the candidate, one where it is pending
         (asked, not told) wins; otherwise the first.
         """
+        for (s, key), (u, asked) in self._pending.items():
+            if _same_candidate(params, asked):  # the common case, and cheap
+                return s, key, u
         found, reasons = [], []
         for s, space in enumerate(self.spaces):
             reason = space.mismatch(params)
@@ -168,3 +174,11 @@ def _check_scores(scores):
                 f"score {i} is {v!r} ({type(v).__name__})."
             )
     return values.astype(float)
+
+
+def _same_candidate(params, asked):
+    """Whether ``params`` holds exactly the values of ``asked`` (objects by identity or ==)."""
+    try:
+        return isinstance(params, dict) and bool(params == asked)
+    except Exception:  # values whose == is not a bool (arrays)
+        return False
