@@ -525,3 +525,16 @@ def test_scorer_given_as_make_scorer(data):
     search = SEARCHES["bayes"](LogisticRegression(), {"C": Real(0.1, 10.0)}, cv=2, scoring=make_scorer(accuracy_score))
     search.fit(X, y)
     assert search.score(X, y) == pytest.approx(accuracy_score(y, search.predict(X)))
+
+
+@pytest.mark.parametrize("name", SEARCH_NAMES)
+def test_a_search_inside_a_fit_judges_its_own_failures(name):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    inner = GridSearchCV(FailingClassifier(), {"a": [0.1, 0.9]}, cv=2, error_score=0.0)
+    search = SEARCHES[name](inner, {"cv": [2, 3]}, cv=2, n_jobs=1)
+    with pytest.warns(FitFailedWarning, match="fits failed out of a total of"):
+        search.fit(X, y)
+    assert search.fit_errors_ == {}
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))

@@ -54,10 +54,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_method_params, _num_samples, indexable
 
 from .. import _checkpoint
-from . import _diagnostics
 from ..callbacks import Callback, SearchState
 from ..space import compile_search_spaces
-from . import _sklearn_compat
+from . import _diagnostics, _sklearn_compat
 
 # scikit-learn warns about non-finite mean scores each time it formats the
 # results, that is after every batch: once per fit is enough
@@ -381,7 +380,7 @@ class BaseSearch(BaseSearchCV):
             # a replayed search that would have stopped here stops here
             stop = record.n_replayed > 0 and self._notify(callbacks, state)
             n_batches, last = 0, begin
-            with _sklearn_compat.collect_fit_failures(record.new_out.extend):
+            with _sklearn_compat.collect_fit_failures(self, record.new_out.extend):
                 while not stop:
                     batch = strategy.ask(self._batch_size(n_workers))
                     if not batch:

@@ -20,6 +20,7 @@ reaches further, each for a reason given where it is done:
 
 import contextlib
 import contextvars
+import sys
 
 from sklearn.model_selection import _search
 from sklearn.model_selection._search import BaseSearchCV
@@ -35,16 +36,21 @@ __all__ = [
 # scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` (``_checked_cv_orig``)
 SKLEARN_CHECKS_CV = hasattr(BaseSearchCV, "_check_input_parameters")
 
-# the collector of the search running in this thread (or task), if any
+# (search, collector) of the skbayes search running in this thread (or task)
 _collector = contextvars.ContextVar("skbayes_fit_failures_collector", default=None)
 
 
 def _judge_or_collect(results, error_score):
-    collect = _collector.get()
-    if collect is None:  # a search of scikit-learn's, or anyone's
-        return _warn_or_raise_about_fit_failures(results, error_score)
-    collect(results)
-    return None
+    entry = _collector.get()
+    if entry is not None:
+        search, collect = entry
+        # only that search's own evaluate_candidates (``self`` of its closure)
+        # hands over: a search fitted inside one of its fits (a GridSearchCV
+        # as the estimator, with n_jobs=1) judges its failures as usual
+        if sys._getframe(1).f_locals.get("self") is search:
+            collect(results)
+            return None
+    return _warn_or_raise_about_fit_failures(results, error_score)
 
 
 _judge_or_collect._skbayes = True
@@ -56,8 +62,8 @@ def _install():
 
 
 @contextlib.contextmanager
-def collect_fit_failures(collect):
-    """Within the block, ``evaluate_candidates`` hands each batch's results to ``collect``.
+def collect_fit_failures(search, collect):
+    """Within the block, the ``evaluate_candidates`` of ``search`` hands each batch's results to ``collect``.
 
     ``collect(out)`` receives the list of ``_fit_and_score`` results of a
     batch (failed fits included, with their times) instead of scikit-learn
@@ -65,7 +71,7 @@ def collect_fit_failures(collect):
     :func:`judge_fit_failures`.
     """
     _install()
-    token = _collector.set(collect)
+    token = _collector.set((search, collect))
     try:
         yield
     finally:
