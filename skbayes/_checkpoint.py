@@ -7,6 +7,11 @@ the search settings and of the data. It is written atomically: to a temporary
 file in the same folder, flushed to disk, then moved over the old one with
 ``os.replace``, so a crash while writing leaves the previous checkpoint whole.
 
+The user's own objects among the values of the search space (estimators as
+categories, say) are not pickled: the file names them by their place in the
+space, and loading gives back the very objects of the search that resumes it
+(``user_values``), as a search that never stopped would hold.
+
 Checkpoints are pickles: load only files you wrote yourself.
 """
 
@@ -20,7 +25,33 @@ import joblib
 import numpy as np
 
 FORMAT = "skbayes-checkpoint"
-VERSION = 2  # 2: the root seed kept, batches that failed whole no longer apart
+VERSION = 2  # 2: the root seed kept, user values by reference, no failed batches apart
+
+# what a space value is stored as when it is one of the user's objects
+_USER_VALUE = "skbayes-user-value"
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file, user_values):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._index = {id(v): i for i, v in enumerate(user_values)}
+
+    def persistent_id(self, obj):
+        i = self._index.get(id(obj))
+        return None if i is None else (_USER_VALUE, i)
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, user_values):
+        super().__init__(file)
+        self._values = list(user_values)
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 2 and pid[0] == _USER_VALUE):
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        # a search with another space cannot resume the file (its settings
+        # fingerprint differs, which is checked next): any stand-in will do
+        return self._values[pid[1]] if pid[1] < len(self._values) else None
 
 #: Constructor parameters that change how fast a search runs or what it
 #: reports, never which candidates it evaluates nor their scores.
@@ -29,7 +60,7 @@ NOT_FINGERPRINTED = frozenset(
 )
 
 
-def save(path, snapshot, *, fsync=True):
+def save(path, snapshot, *, fsync=True, user_values=()):
     """Write ``snapshot`` to ``path`` atomically.
 
     Parameters
@@ -37,6 +68,8 @@ def save(path, snapshot, *, fsync=True):
     path : str or os.PathLike
     snapshot : dict
         What ``BaseSearch._snapshot`` returns.
+    user_values : sequence, default=()
+        The user's objects among the space's values: stored by their index.
     fsync : bool, default=True
         Flush the file to disk before it replaces the old one, so that the
         checkpoint also survives a power cut or an OS crash (the move alone
@@ -48,11 +81,7 @@ def save(path, snapshot, *, fsync=True):
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(
-                {"format": FORMAT, "version": VERSION, **snapshot},
-                f,
-                protocol=pickle.HIGHEST_PROTOCOL,
-            )
+            _Pickler(f, user_values).dump({"format": FORMAT, "version": VERSION, **snapshot})
             f.flush()
             if fsync:
                 os.fsync(f.fileno())
@@ -65,8 +94,11 @@ def save(path, snapshot, *, fsync=True):
         raise
 
 
-def load(path):
+def load(path, user_values=()):
     """Read a checkpoint written by :func:`save`.
+
+    ``user_values`` are the objects the file refers to by index (those of
+    the search that resumes it).
 
     Raises
     ------
@@ -77,7 +109,7 @@ def load(path):
     advice = "Delete it (or use CheckpointSaver(..., resume=False)) to start the search over."
     try:
         with open(path, "rb") as f:
-            data = pickle.load(f)
+            data = _Unpickler(f, user_values).load()
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means corrupted
         raise ValueError(
             f"The checkpoint {path!r} is corrupted or is not an skbayes checkpoint "

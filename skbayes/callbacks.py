@@ -387,9 +387,10 @@ class CheckpointSaver(Callback):
 
     def restore(self, search):
         if self.resume and os.path.exists(self.path):
-            return _checkpoint.load(self.path)
+            return _checkpoint.load(self.path, user_values=search._user_values())
         return None
 
     def on_batch_end(self, state):
-        _checkpoint.save(self.path, state.snapshot(), fsync=self.fsync)
+        search = state.search
+        _checkpoint.save(self.path, state.snapshot(), fsync=self.fsync, user_values=search._user_values())
         return False

@@ -175,11 +175,18 @@ def test_a_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypa
     _search(ckpt=ckpt, n_iter=4).fit(X, y)
     before = ckpt.read_bytes()
 
-    def failing_dump(obj, f, protocol=None):
-        f.write(b"half a checkpoint")
+    def failing_dump(pickler, obj):
+        pickler._file.write(b"half a checkpoint")
         raise OSError("disk full")
 
-    monkeypatch.setattr(_checkpoint.pickle, "dump", failing_dump)
+    original_init = _checkpoint._Pickler.__init__
+
+    def init(pickler, file, user_values):
+        original_init(pickler, file, user_values)
+        pickler._file = file
+
+    monkeypatch.setattr(_checkpoint._Pickler, "__init__", init)
+    monkeypatch.setattr(_checkpoint._Pickler, "dump", failing_dump)
     with pytest.raises(OSError, match="disk full"):
         _search(ckpt=ckpt, n_iter=8).set_params(warm_start=True).fit(X, y)
     assert ckpt.read_bytes() == before

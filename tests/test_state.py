@@ -186,3 +186,26 @@ def test_what_a_fit_task_ships_does_not_grow_with_observations(name, data):
     # a fitted search still pickles whole
     assert pickle.loads(pickle.dumps(search)).strategy_ is not None
     assert clone(search).get_params()["callbacks"] == [measure]
+
+
+@pytest.mark.parametrize("name", ["bayes", "low_discrepancy"])
+def test_checkpoint_resume_gives_back_the_users_objects(name, data, tmp_path):
+    from skbayes.callbacks import CheckpointSaver
+
+    X, y = data
+    models = [LogisticRegression(), SVC()]
+    path = tmp_path / "search.ckpt"
+
+    def make():
+        return SEARCHES[name](
+            Pipeline([("clf", SVC())]), {"clf": models, "clf__C": Real(0.1, 10.0)}, cv=2,
+            callbacks=[CheckpointSaver(path)],
+        )
+
+    first = make().fit(X, y)
+    resumed = make().fit(X, y)
+    assert resumed.n_replayed_ == len(first.cv_results_["params"])
+    for p in resumed.cv_results_["params"]:
+        assert any(p["clf"] is m for m in models)
+    for p in resumed.strategy_.history["params"]:
+        assert any(p["clf"] is m for m in models)

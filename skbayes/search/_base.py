@@ -77,6 +77,7 @@ class _Record:
         self.fit_failures = []  # per candidate: (n_failed_folds, n_folds, message)
         self.new_out = []  # the _fit_and_score results of this fit's batches
         self.seed = None  # the root seed the strategy was built from
+        self.user_values = None  # the user's objects among the space's values
         self.warnings = []  # the non-finite-score warning of the last formatting
         self.n_candidates = 0
         self.replayed = None  # (params, out, more_results) taken from a snapshot
@@ -337,6 +338,7 @@ class BaseSearch(BaseSearchCV):
         n_workers = effective_n_jobs(self.n_jobs)
         _check_parallel_fits(self.estimator, n_workers)
         record = self._record = _Record(self.error_score)
+        record.user_values = self._user_values(spaces)
         record.fingerprint = _checkpoint.settings_fingerprint(self)
         record.data = self._data_fingerprint()
         record.splits = self._compute_splits()
@@ -437,7 +439,7 @@ class BaseSearch(BaseSearchCV):
         record.replay(snapshot)
         # a copy, so that resuming does not change the snapshot, that keeps
         # the user's own values (estimators as categories) as they are
-        keep = {id(v): v for space in spaces for v in _user_values(space)}
+        keep = {id(v): v for v in record.user_values}
         previous = copy.deepcopy(snapshot["strategy"], memo=keep)
         if not extend:
             return previous
@@ -486,6 +488,20 @@ class BaseSearch(BaseSearchCV):
                 f"warm_start=True to extend it to this search's budget. {advice}"
             )
         return bool(differ)
+
+    def _user_values(self, spaces=None):
+        """The user's own objects among the values of the space (estimators, ...).
+
+        Plain values (numbers, strings, None) are left out: they compare by
+        value, so copies of them are as good.
+        """
+        record = getattr(self, "_record", None)
+        if spaces is None and record is not None and record.user_values is not None:
+            return record.user_values  # this fit's
+        if spaces is None:
+            spaces = compile_search_spaces(self.search_spaces)
+        plain = (str, bytes, numbers.Number, type(None))
+        return [v for space in spaces for v in _user_values(space) if not isinstance(v, plain)]
 
     def _snapshot(self):
         """Everything needed to resume this fit (what a checkpoint holds)."""
