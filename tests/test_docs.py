@@ -28,7 +28,10 @@ def _documented():
     for line in lines:
         m = re.match(r"\.\. currentmodule:: (\S+)", line)
         if m:
-            module = importlib.import_module(m.group(1))
+            try:
+                module = importlib.import_module(m.group(1))
+            except ImportError:  # an optional extra that is not installed
+                module = None
         elif module is not None and re.match(r"   [A-Za-z_]\w*$", line):
             name = line.strip()
             out[f"{module.__name__}.{name}"] = getattr(module, name)
