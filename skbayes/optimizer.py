@@ -53,10 +53,6 @@ from .surrogates import make_surrogate
 
 __all__ = ["Optimizer"]
 
-# candidates refined locally per proposal
-_N_REFINE = 5
-
-
 class Optimizer(Strategy):
     """Ask/tell Bayesian optimizer over a search space.
 
@@ -106,6 +102,16 @@ class Optimizer(Strategy):
         fitted by maximum likelihood (monotone: the order of the scores is
         kept), then standardised again, which tames the long tail of bad
         candidates; None: standardised only.
+    n_refine : int, default=5
+        How many of the best observed points are perturbed into extra
+        candidates, and how many of the best candidates are then refined
+        locally (L-BFGS-B on the GP, perturbations otherwise).
+    local_scale : float, default=0.1
+        Standard deviation, in unit-cube lengths, of the Gaussian steps that
+        turn each of the ``n_refine`` best observed points into 64 candidates.
+    refine_scale : float, default=0.02
+        Standard deviation of the steps of the local refinement of a
+        surrogate without gradients (32 per refined candidate).
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -140,6 +146,9 @@ class Optimizer(Strategy):
         n_iter=None,
         n_candidates=None,
         y_transform="yeo-johnson",
+        n_refine=5,
+        local_scale=0.1,
+        refine_scale=0.02,
         random_state=None,
     ):
         if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
@@ -156,6 +165,9 @@ class Optimizer(Strategy):
         self.n_candidates = n_candidates
         self.n_iter = n_iter
         self.y_transform = y_transform
+        self.n_refine = n_refine
+        self.local_scale = local_scale
+        self.refine_scale = refine_scale
         self._check_params()
         self._template = make_surrogate(surrogate)
         self._sampling = callable(getattr(self._template, "propose", None))
@@ -212,6 +224,13 @@ class Optimizer(Strategy):
         c = self.n_candidates
         if c is not None and (not isinstance(c, (int, np.integer)) or isinstance(c, bool) or c < 1):
             raise ValueError(f"n_candidates must be an int >= 1 or None; got {c!r}.")
+        k = self.n_refine
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"n_refine must be an int >= 1; got {k!r}.")
+        for name in ("local_scale", "refine_scale"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float, np.number)) or isinstance(v, bool) or not 0 < v <= 1:
+                raise ValueError(f"{name} must be a number in (0, 1]; got {v!r}.")
 
     # -- the public ask/tell conveniences ------------------------------------
     def ask(self, n=None):
@@ -459,15 +478,15 @@ class Optimizer(Strategy):
             return U[i], float(values[i])
         U = _candidates(space, n_cand, self.rng)
         if len(U_obs):
-            top = U_obs[np.argsort(-y_obs, kind="stable")[:_N_REFINE]]
-            U = np.vstack([U, _perturb(space, top, 64, 0.1, self.rng)])
+            top = U_obs[np.argsort(-y_obs, kind="stable")[: self.n_refine]]
+            U = np.vstack([U, _perturb(space, top, 64, self.local_scale, self.rng)])
         U = _snap(space, U)
         values = self._acq_values(space, model, U, best)
-        top = np.argsort(-values, kind="stable")[:_N_REFINE]
+        top = np.argsort(-values, kind="stable")[: self.n_refine]
         if getattr(model, "has_gradient", False) and self._acq_grad and _continuous(space).any():
             refined, refined_values = self._refine(space, model, U[top], best)
         else:
-            refined = _snap(space, _perturb(space, U[top], 32, 0.02, self.rng))
+            refined = _snap(space, _perturb(space, U[top], 32, self.refine_scale, self.rng))
             refined_values = self._acq_values(space, model, refined, best)
         U = np.vstack([refined, U])
         values = np.concatenate([refined_values, values])

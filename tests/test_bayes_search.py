@@ -138,3 +138,25 @@ def test_integer_space_and_user_surrogate_instance():
                            surrogate=surrogate, cv=2, random_state=0).fit(X_BOWL, Y_BOWL)
     assert all(type(p["a"]) is int for p in search.cv_results_["params"])
     assert not hasattr(surrogate, "trees_")  # the user's object is cloned, never fitted
+
+
+def test_optimizer_kwargs_reach_the_optimizer_and_are_checked():
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from skbayes.space import Real
+
+    X, y = make_classification(n_samples=60, random_state=0)
+    space = {"C": Real(0.01, 10.0, prior="log-uniform")}
+    kwargs = {"n_refine": 2, "local_scale": 0.3, "refine_scale": 0.05, "n_candidates": 64, "y_transform": None}
+    search = BayesSearchCV(
+        LogisticRegression(), space, n_iter=6, n_initial_points=3, cv=2, random_state=0, optimizer_kwargs=kwargs
+    ).fit(X, y)
+    for key, value in kwargs.items():
+        assert getattr(search.strategy_, key) == value
+    with pytest.raises(ValueError, match=r"'n_refines' is not a keyword.+did you mean 'n_refine'"):
+        BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"n_refines": 2}).fit(X, y)
+    with pytest.raises(ValueError, match=r"local_scale must be a number in \(0, 1\]"):
+        BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"local_scale": 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match="n_iter"):  # a parameter of the search itself
+        BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"n_iter": 2}).fit(X, y)

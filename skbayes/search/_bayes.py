@@ -1,5 +1,6 @@
 """BayesSearchCV: a surrogate model chooses each next candidate."""
 
+import difflib
 from numbers import Integral
 
 import numpy as np
@@ -84,6 +85,12 @@ class BayesSearchCV(BaseSearch):
         ``{"xi": float}`` for ``"ei"`` and ``"pi"`` (minimum improvement, in
         standard deviations of the scores; default 0 for ``"ei"``, 0.01 for
         ``"pi"``), ``{"kappa": float}`` for ``"ucb"`` (default 1.96).
+
+    optimizer_kwargs : dict or None, default=None
+        Further keywords of the :class:`~skbayes.optimizer.Optimizer`
+        (scikit-optimize's name for this argument): ``n_candidates``,
+        ``y_transform``, ``n_refine``, ``local_scale``, ``refine_scale``.
+        Checked at ``fit``.
 
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
@@ -188,7 +195,12 @@ feature_names_in_
         "n_initial_points": [Interval(Integral, 1, None, closed="left")],
         "n_points": [Interval(Integral, 1, None, closed="left"), None],
         "acquisition_kwargs": [dict, None],
+        "optimizer_kwargs": [dict, None],
     }
+
+    #: Keywords of :class:`~skbayes.optimizer.Optimizer` that ``optimizer_kwargs`` may set
+    #: (the others are parameters of the search itself).
+    _optimizer_keywords = ("n_candidates", "y_transform", "n_refine", "local_scale", "refine_scale")
 
     def __init__(
         self,
@@ -201,6 +213,7 @@ feature_names_in_
         n_initial_points=10,
         n_points=None,
         acquisition_kwargs=None,
+        optimizer_kwargs=None,
         scoring=None,
         n_jobs=None,
         refit=True,
@@ -234,8 +247,19 @@ feature_names_in_
         self.n_initial_points = n_initial_points
         self.n_points = n_points
         self.acquisition_kwargs = acquisition_kwargs
+        self.optimizer_kwargs = optimizer_kwargs
 
     def _make_strategy(self, spaces, rng):
+        extra = dict(self.optimizer_kwargs or {})
+        for key in extra:
+            if key not in self._optimizer_keywords:
+                close = difflib.get_close_matches(str(key), self._optimizer_keywords, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(
+                    f"optimizer_kwargs: {key!r} is not a keyword it may set{hint}; the legal "
+                    f"keywords are {list(self._optimizer_keywords)} (the others are "
+                    "parameters of BayesSearchCV itself)."
+                )
         return Optimizer(
             spaces,
             surrogate=self.surrogate,
@@ -244,6 +268,7 @@ feature_names_in_
             acquisition_kwargs=self.acquisition_kwargs,
             n_iter=self.n_iter,
             random_state=rng,
+            **extra,
         )
 
     def _batch_size(self, n_workers):
