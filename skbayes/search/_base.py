@@ -38,7 +38,6 @@ And the loop around it (issue 7):
 """
 
 import copy
-import difflib
 import numbers
 import re
 import time
@@ -47,7 +46,7 @@ from abc import abstractmethod
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.base import clone, is_classifier
+from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
@@ -57,106 +56,13 @@ from .. import _checkpoint
 from ..callbacks import Callback, SearchState
 from ..space import compile_search_spaces
 from . import _diagnostics, _sklearn_compat
+from ._checks import _check_callbacks, _check_estimator_accepts, _check_parallel_fits
+from ._record import _Record, _score_failed_fits_per_metric, _user_values
+from ._splits import _FixedSplits
 
 # scikit-learn warns about non-finite mean scores each time it formats the
 # results, that is after every batch: once per fit is enough
 _NON_FINITE = re.compile(r"One or more of the \w+ scores are non-finite")
-
-
-def _last_line(text):
-    lines = [ln for ln in str(text).strip().splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else str(text)
-
-
-class _Record:
-    """What one ``fit`` has evaluated."""
-
-    def __init__(self, error_score):
-        self.error_score = error_score
-        self.results = None  # the dict evaluate_candidates last returned
-        self.fit_failures = []  # per candidate: (n_failed_folds, n_folds, message)
-        self.new_out = []  # the _fit_and_score results of this fit's batches
-        self.seed = None  # the root seed the strategy was built from
-        self.user_values = None  # the user's objects among the space's values
-        self.warnings = []  # the non-finite-score warning of the last formatting
-        self.n_candidates = 0
-        self.replayed = None  # (params, out, more_results) taken from a snapshot
-        self.merged = None  # the lists of the last _format_results, merged
-        self.splits = None  # the CV splits of this fit: list of (train, test)
-        self.n_replayed = 0
-        self.fingerprint = {}  # settings_fingerprint of the search
-        self.data = None  # data_fingerprint of X, y and the fit parameters
-        self.n_samples = None
-
-    def replay(self, snapshot):
-        """Take over what a snapshot evaluated; it is merged before new batches."""
-        params, out = list(snapshot["params"]), list(snapshot["out"])
-        if params:
-            self.replayed = (params, out, {k: list(v) for k, v in snapshot["more_results"].items()})
-        self.n_candidates = self.n_replayed = snapshot["n_candidates"]
-
-    def packed_splits(self):
-        """The splits as :func:`skbayes._checkpoint.pack_splits` stores them (cached)."""
-        if self.splits is None:
-            return None
-        if getattr(self, "_packed", (None,))[0] is not self.splits:
-            self._packed = (self.splits, _checkpoint.pack_splits(self.splits, self.n_samples))
-        return self._packed[1]
-
-    def evaluated(self):
-        """``(params, out, more_results)`` of every candidate so far."""
-        for found in (self.merged, self.replayed):
-            if found is not None:
-                params, out, more = found
-                return list(params), list(out), {k: list(v) for k, v in more.items()}
-        return [], [], {}
-
-    def merge(self, candidate_params, out, more_results):
-        """Put the replayed candidates before those of this fit."""
-        if self.replayed is None:
-            return candidate_params, out, more_results
-        candidate_params, out = list(candidate_params), list(out)
-        more_results = {k: list(v) for k, v in (more_results or {}).items()}
-        if self.replayed is not None:
-            r_params, r_out, r_more = self.replayed
-            candidate_params = r_params + candidate_params
-            out = r_out + out
-            for key in set(r_more) | set(more_results):
-                more_results[key] = list(r_more.get(key, [])) + more_results.get(key, [])
-        return candidate_params, out, more_results
-
-    def note_failures(self, out, n_splits):
-        errors = [o["fit_error"] for o in out]
-        self.fit_failures = []
-        for i in range(len(errors) // n_splits):
-            folds = [e for e in errors[i * n_splits : (i + 1) * n_splits] if e is not None]
-            message = _last_line(folds[0]) if folds else None
-            self.fit_failures.append((len(folds), n_splits, message))
-
-    def fit_errors(self):
-        return {
-            i: f"{n} of {k} fits failed: {msg}"
-            for i, (n, k, msg) in enumerate(self.fit_failures)
-            if n > 0
-        }
-
-
-def _score_failed_fits_per_metric(out, error_score):
-    """Give failed fits one ``error_score`` per metric, as the fits that succeeded have.
-
-    With a callable ``scoring`` that returns a dict, scikit-learn learns the
-    metrics' names from a fit that succeeded in the same batch; a batch whose
-    every fit failed has none, so its scores are single numbers until a later
-    batch tells the names.
-    """
-    template = next((o["test_scores"] for o in out if isinstance(o["test_scores"], dict)), None)
-    if template is None:
-        return
-    for o in out:
-        if o["fit_error"] is not None and not isinstance(o["test_scores"], dict):
-            o["test_scores"] = {name: error_score for name in template}
-            if "train_scores" in o:
-                o["train_scores"] = {name: error_score for name in template}
 
 
 class BaseSearch(BaseSearchCV):
@@ -656,103 +562,3 @@ class BaseSearch(BaseSearchCV):
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return results
-
-
-def _user_values(space):
-    """The values of a space that are the user's own objects (categories, fixed values)."""
-    yield from space.fixed.values()
-    for dim in space.dimensions:
-        if dim.is_finite and not dim.is_numeric:
-            yield from dim.values()
-
-
-class _FixedSplits:
-    """A CV splitter that yields the same, precomputed splits at every call."""
-
-    def __init__(self, splits):
-        self.splits = splits
-
-    def split(self, X=None, y=None, groups=None, **params):
-        yield from self.splits
-
-    def get_n_splits(self, X=None, y=None, groups=None, **params):
-        return len(self.splits)
-
-
-def _check_callbacks(callbacks):
-    if callbacks is None:
-        return []
-    for i, cb in enumerate(callbacks):
-        if not callable(cb):
-            raise TypeError(
-                f"callbacks[{i}] must be a skbayes.callbacks.Callback or a function "
-                f"taking the search state and returning True to stop; got {cb!r}."
-            )
-    return list(callbacks)
-
-
-def _check_parallel_fits(estimator, n_workers):
-    """Let estimators that train on scarce devices check the number of workers.
-
-    An estimator (or a step or parameter of it) with a ``_check_parallel_fits``
-    method is called with ``n_workers`` before the first batch; skbayes.nets
-    warns there when more workers than GPU slots would train at once.
-    """
-    seen = [estimator]
-    if hasattr(estimator, "get_params") and not isinstance(estimator, type):
-        seen += list(estimator.get_params(deep=True).values())
-    done = set()
-    for est in seen:
-        hook = getattr(est, "_check_parallel_fits", None)
-        if id(est) in done or isinstance(est, type) or not callable(hook):
-            continue
-        done.add(id(est))
-        hook(n_workers)
-
-
-def _check_estimator_accepts(estimator, sample, where):
-    """Raise a clear error if the estimator does not take a parameter of ``sample``.
-
-    ``set_params`` is the test (not ``get_params``): skorch nets accept
-    ``module__*`` parameters that are not listed until they are set.
-    """
-    # the candidate's values are the user's own objects (estimators of a
-    # Categorical, say): set_params would change them, so check on clones
-    sample = {name: clone(value, safe=False) for name, value in sample.items()}
-    try:
-        clone(estimator).set_params(**sample)
-        return
-    except Exception as exc:  # noqa: BLE001 - re-raised below with context
-        original = exc
-    valid = sorted(clone(estimator).get_params(deep=True))
-    for name, value in sample.items():
-        try:
-            clone(estimator).set_params(**{name: value})
-        except Exception:  # noqa: BLE001
-            hint = _suggest(estimator, name, value, valid)
-            raise ValueError(
-                f"{where}: {name!r} is not a parameter of "
-                f"{type(estimator).__name__}{hint}. Valid parameters are: {valid}."
-            ) from original
-    raise ValueError(
-        f"{where}: the estimator refused a candidate {sample!r}: {original}"
-    ) from original
-
-
-def _suggest(estimator, name, value, valid):
-    """A name close to ``name`` that the estimator accepts, as a hint."""
-    prefixes = {v.split("__")[0] for v in valid if "__" in v}
-    prefixes |= set(getattr(estimator, "prefixes_", ()))  # skorch's routed prefixes
-    guesses = [
-        p + "__" + name[len(p) + 1 :]
-        for p in sorted(prefixes, key=len, reverse=True)
-        if name.startswith(p + "_") and not name.startswith(p + "__") and len(name) > len(p) + 1
-    ]
-    guesses += difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
-    for guess in guesses:
-        try:
-            clone(estimator).set_params(**{guess: value})
-        except Exception:  # noqa: BLE001
-            continue
-        return f" (did you mean {guess!r}?)"
-    return ""

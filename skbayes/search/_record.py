@@ -1,0 +1,114 @@
+"""What one ``fit`` of a search has evaluated: the record the loop keeps.
+
+``BaseSearchCV.fit`` builds ``cv_results_`` from the lists that
+``evaluate_candidates`` fills; the record holds, beside them, what scikit-learn
+does not keep: the candidates replayed from a snapshot, the failures per
+candidate, the splits, the root seed and the user's own objects among the
+values of the space.
+"""
+
+from .. import _checkpoint
+
+
+def _last_line(text):
+    lines = [ln for ln in str(text).strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else str(text)
+
+
+class _Record:
+    """What one ``fit`` has evaluated."""
+
+    def __init__(self, error_score):
+        self.error_score = error_score
+        self.results = None  # the dict evaluate_candidates last returned
+        self.fit_failures = []  # per candidate: (n_failed_folds, n_folds, message)
+        self.new_out = []  # the _fit_and_score results of this fit's batches
+        self.seed = None  # the root seed the strategy was built from
+        self.user_values = None  # the user's objects among the space's values
+        self.warnings = []  # the non-finite-score warning of the last formatting
+        self.n_candidates = 0
+        self.replayed = None  # (params, out, more_results) taken from a snapshot
+        self.merged = None  # the lists of the last _format_results, merged
+        self.splits = None  # the CV splits of this fit: list of (train, test)
+        self.n_replayed = 0
+        self.fingerprint = {}  # settings_fingerprint of the search
+        self.data = None  # data_fingerprint of X, y and the fit parameters
+        self.n_samples = None
+
+    def replay(self, snapshot):
+        """Take over what a snapshot evaluated; it is merged before new batches."""
+        params, out = list(snapshot["params"]), list(snapshot["out"])
+        if params:
+            self.replayed = (params, out, {k: list(v) for k, v in snapshot["more_results"].items()})
+        self.n_candidates = self.n_replayed = snapshot["n_candidates"]
+
+    def packed_splits(self):
+        """The splits as :func:`skbayes._checkpoint.pack_splits` stores them (cached)."""
+        if self.splits is None:
+            return None
+        if getattr(self, "_packed", (None,))[0] is not self.splits:
+            self._packed = (self.splits, _checkpoint.pack_splits(self.splits, self.n_samples))
+        return self._packed[1]
+
+    def evaluated(self):
+        """``(params, out, more_results)`` of every candidate so far."""
+        for found in (self.merged, self.replayed):
+            if found is not None:
+                params, out, more = found
+                return list(params), list(out), {k: list(v) for k, v in more.items()}
+        return [], [], {}
+
+    def merge(self, candidate_params, out, more_results):
+        """Put the replayed candidates before those of this fit."""
+        if self.replayed is None:
+            return candidate_params, out, more_results
+        candidate_params, out = list(candidate_params), list(out)
+        more_results = {k: list(v) for k, v in (more_results or {}).items()}
+        if self.replayed is not None:
+            r_params, r_out, r_more = self.replayed
+            candidate_params = r_params + candidate_params
+            out = r_out + out
+            for key in set(r_more) | set(more_results):
+                more_results[key] = list(r_more.get(key, [])) + more_results.get(key, [])
+        return candidate_params, out, more_results
+
+    def note_failures(self, out, n_splits):
+        errors = [o["fit_error"] for o in out]
+        self.fit_failures = []
+        for i in range(len(errors) // n_splits):
+            folds = [e for e in errors[i * n_splits : (i + 1) * n_splits] if e is not None]
+            message = _last_line(folds[0]) if folds else None
+            self.fit_failures.append((len(folds), n_splits, message))
+
+    def fit_errors(self):
+        return {
+            i: f"{n} of {k} fits failed: {msg}"
+            for i, (n, k, msg) in enumerate(self.fit_failures)
+            if n > 0
+        }
+
+
+def _score_failed_fits_per_metric(out, error_score):
+    """Give failed fits one ``error_score`` per metric, as the fits that succeeded have.
+
+    With a callable ``scoring`` that returns a dict, scikit-learn learns the
+    metrics' names from a fit that succeeded in the same batch; a batch whose
+    every fit failed has none, so its scores are single numbers until a later
+    batch tells the names.
+    """
+    template = next((o["test_scores"] for o in out if isinstance(o["test_scores"], dict)), None)
+    if template is None:
+        return
+    for o in out:
+        if o["fit_error"] is not None and not isinstance(o["test_scores"], dict):
+            o["test_scores"] = {name: error_score for name in template}
+            if "train_scores" in o:
+                o["train_scores"] = {name: error_score for name in template}
+
+
+def _user_values(space):
+    """The values of a space that are the user's own objects (categories, fixed values)."""
+    yield from space.fixed.values()
+    for dim in space.dimensions:
+        if dim.is_finite and not dim.is_numeric:
+            yield from dim.values()
