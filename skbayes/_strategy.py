@@ -34,11 +34,13 @@ class Strategy(ABC):
     def __init__(self, spaces):
         self.spaces = list(spaces)
         self.history = {"subspace": [], "unit": [], "params": [], "score": []}
-        # asked, not told yet: (subspace, key) -> (unit point, the candidate as
-        # asked), where the key is the candidate's value (Space.keys), so that
-        # a copy of an asked dict (rebuilt from JSON, sent through pickle) is
-        # recognised as well
+        # asked, not told yet: token -> (subspace, unit point, the candidate as
+        # asked). A told candidate is matched to one by its value (equal
+        # values, or the same point of the same subspace), never by identity,
+        # so that a copy of an asked dict (rebuilt from JSON, sent through
+        # pickle) is recognised as well
         self._pending = {}
+        self._next_token = 0
 
     # -- what subclasses write -------------------------------------------
     @abstractmethod
@@ -85,15 +87,15 @@ class Strategy(ABC):
         out = []
         for s, u in proposals:
             u = np.asarray(u, dtype=float)
-            key = self.spaces[s].keys(u[None, :])[0]
             params = self.spaces[s].from_unit(u[None, :])[0]
-            self._pending[(s, key)] = (u, dict(params))
+            self._pending[self._next_token] = (s, u, dict(params))
+            self._next_token += 1
             out.append(params)
         return out
 
     def pending(self):
         """Candidates asked but not told yet, as ``(subspace, unit_point)``."""
-        return [(s, u) for (s, _), (u, _) in self._pending.items()]
+        return [(s, u) for s, u, _ in self._pending.values()]
 
     def tell(self, params, scores):
         """Record the scores of evaluated candidates.
@@ -112,28 +114,30 @@ class Strategy(ABC):
             raise ValueError(
                 f"tell got {len(params)} candidates but {len(scores)} scores."
             )
-        located = [self._locate(p) for p in params]  # all checked before any is kept
-        subspaces, units = [], []
-        for s, key, u in located:
-            if (s, key) in self._pending:
-                u = self._pending.pop((s, key))[0]  # the very point asked
-            subspaces.append(s)
-            units.append(u)
+        taken = set()  # tokens matched by this call: all checked before any is kept
+        located = [self._locate(p, taken) for p in params]
+        for token in taken:
+            del self._pending[token]
+        subspaces = [s for s, _ in located]
+        units = [u for _, u in located]
         self.history["subspace"].extend(subspaces)
         self.history["unit"].extend(units)
         self.history["params"].extend(params)
         self.history["score"].extend(scores.tolist())
         self._observe(subspaces, units, scores)
 
-    def _locate(self, params):
-        """``(subspace, key, unit_point)`` of a candidate, found by its value.
+    def _locate(self, params, taken):
+        """``(subspace, unit_point)`` of a candidate, found by its value.
 
-        Among the subspaces that hold the candidate, one where it is pending
-        (asked, not told) wins; otherwise the first.
+        A pending candidate it matches (not in ``taken``, to which its token is
+        added) gives the very point asked; otherwise, among the subspaces that
+        hold the candidate, the first.
         """
-        for (s, key), (u, asked) in self._pending.items():
+        pending = [(t, e) for t, e in self._pending.items() if t not in taken]
+        for token, (s, u, asked) in pending:
             if _same_candidate(params, asked):  # the common case, and cheap
-                return s, key, u
+                taken.add(token)
+                return s, u
         found, reasons = [], []
         for s, space in enumerate(self.spaces):
             reason = space.mismatch(params)
@@ -142,9 +146,11 @@ class Strategy(ABC):
                 continue
             u = space.to_unit([params])[0]
             key = space.keys(u[None, :])[0]
-            if (s, key) in self._pending:
-                return s, key, u
-            found.append((s, key, u))
+            for token, (ps, pu, _) in pending:
+                if ps == s and space.keys(pu[None, :])[0] == key:
+                    taken.add(token)
+                    return s, pu
+            found.append((s, u))
         if found:
             return found[0]
         raise ValueError(
