@@ -134,8 +134,9 @@ def _why_not_in_range(value, low, high, integral):
         return "not an integer"
     # a value computed back from the bounds (10 ** log10(high)) may be off by
     # a rounding error: tolerate that much, not more
-    tol = 1e-12 * max(abs(float(low)), abs(float(high)), 1.0)
+    tol = 1e-12 * max([abs(float(b)) for b in (low, high) if math.isfinite(b)] + [1.0])
     if not (low - tol <= value <= high + tol):
+        low, high = (b.item() if isinstance(b, np.generic) else b for b in (low, high))
         return f"outside the bounds [{low!r}, {high!r}]"
     return None
 

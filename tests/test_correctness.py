@@ -538,3 +538,15 @@ def test_a_search_inside_a_fit_judges_its_own_failures(name):
         search.fit(X, y)
     assert search.fit_errors_ == {}
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_tell_checks_the_support_of_a_distribution():
+    from scipy.stats import expon, randint
+
+    opt = Optimizer({"x": expon(0.0, 1.0), "k": randint(1, 10)}, random_state=0)
+    with pytest.raises(ValueError, match="x=-1.0 is outside the bounds"):
+        opt.tell({"x": -1.0, "k": 3}, 1.0)
+    with pytest.raises(ValueError, match="k=10 is outside the bounds"):
+        opt.tell({"x": 1.0, "k": 10}, 1.0)
+    opt.tell({"x": 50.0, "k": 9}, 1.0)
+    assert opt.n_told == 1
