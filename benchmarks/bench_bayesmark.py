@@ -376,7 +376,8 @@ def analyse(rows, optimizers=None, default=DEFAULT):
         randv = np.concatenate([_loss_array(v["random"]) for k, v in complete.items() if k[1] == p])
         b = float(np.min(allv[np.isfinite(allv)]))
         b = b - 1e4 * np.spacing(max(np.nextafter(0, 1), abs(b)))  # Bayesmark's pad
-        c = float(np.median(randv[np.isfinite(randv)]))
+        # Bayesmark's quantile: the order statistic ceil(n q) (the lower median for even n)
+        c = float(np.sort(randv)[math.ceil(0.5 * len(randv)) - 1])
         best[p], clip[p] = b, c
     modes = sorted({k[0] for k in complete}, key=["batch", "sequential"].index)
     budget = min(r["budget"] for v in complete.values() for r in v.values())
