@@ -455,7 +455,8 @@ def markdown(summary, default=DEFAULT):
             top = max(sc.values())
             cells = []
             for o in opts:
-                s = f"{sc[o]:.1f} +- {det['se'][n][o]:.1f}"
+                se = det["se"][n][o]
+                s = f"{sc[o]:.1f} +- {se:.1f}" if math.isfinite(se) else f"{sc[o]:.1f}"
                 cells.append(f"**{s}**" if sc[o] == top else s)
             out.append(f"| {n} | " + " | ".join(cells) + " |")
         out.append("\nMean rank (1 = best) over (problem, seed):\n")
