@@ -413,6 +413,13 @@ def analyse(rows, optimizers=None, default=DEFAULT):
             L = np.array([[[R[(p, s, o, n)]["loss"] for s in seeds] for p in probs] for o in present])
             per_seed = 100 * (1 - N.mean(axis=1))  # (optimizer, seed)
             det["score"][n] = dict(zip(present, per_seed.mean(axis=1).tolist()))
+            if default in present and len(seeds) > 1:  # default - peer, paired over seeds
+                k = present.index(default)
+                det.setdefault("paired", {})[n] = {}
+                for j, o in enumerate(present):
+                    if o != default:
+                        d = per_seed[k] - per_seed[j]
+                        det["paired"][n][o] = [float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))]
             se = per_seed.std(axis=1, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else np.full(len(present), np.nan)
             det["se"][n] = dict(zip(present, se.tolist()))
             ranks = np.apply_along_axis(_rank, 0, L)
@@ -474,6 +481,16 @@ def markdown(summary, default=DEFAULT):
             out.append("|---|" + "---|" * len(peers))
             for n, W in det["win_matrix"].items():
                 out.append(f"| {n} | " + " | ".join(f"{100 * W[default][o]:.0f} %" for o in peers) + " |")
+        if det.get("paired"):
+            peers = [o for o in opts if o != default]
+            out.append(f"\nScore of `{default}` minus each peer's, paired over seeds: difference "
+                       "(difference / its standard error):\n")
+            out.append("| evaluations | " + " | ".join(peers) + " |")
+            out.append("|---|" + "---|" * len(peers))
+            for n, P in det["paired"].items():
+                out.append(f"| {n} | " + " | ".join(
+                    f"{P[o][0]:+.1f} ({P[o][0] / P[o][1]:+.1f})" if P[o][1] > 0 else f"{P[o][0]:+.1f}"
+                    for o in peers) + " |")
         last = list(det["win_matrix"])[-1]
         out.append(f"\nPairwise win rates at {last} evaluations (row against column):\n")
         out.append("| | " + " | ".join(opts) + " |")
