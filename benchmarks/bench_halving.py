@@ -59,7 +59,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
 from skbayes import BayesSearchCV, HalvingBayesSearchCV  # noqa: E402
-from skbayes._halving_schedule import halving_plan  # noqa: E402
+from skbayes.strategies._halving import halving_plan  # noqa: E402
 from skbayes.space import Categorical, Integer, Real  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))

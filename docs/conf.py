@@ -65,7 +65,7 @@ nitpick_ignore_regex = [(r"py:.*", r"(?!skbayes\b).*")]
 # Private paths still named by docstrings of modules being restructured
 # (optimizer.py, evolution.py): to be pointed at the public names when the
 # strategies move (DESIGN.md, "Layers").
-nitpick_ignore = [("py:class", "skbayes._strategy.Strategy"), ("py:mod", "skbayes.surrogates._base")]
+nitpick_ignore = [("py:class", "skbayes.strategies._base.Strategy"), ("py:mod", "skbayes.surrogates._base")]
 
 # -- Links to other projects ---------------------------------------------------
 OFFLINE = os.environ.get("SKBAYES_DOCS_OFFLINE", "0") == "1"

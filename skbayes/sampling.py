@@ -52,7 +52,7 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
-from ._strategy import Strategy
+from .strategies._base import Strategy
 
 __all__ = ["SAMPLERS", "make_engine", "unit_design", "LowDiscrepancyDesign"]
 

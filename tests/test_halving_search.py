@@ -11,8 +11,8 @@ from sklearn.model_selection import HalvingRandomSearchCV, KFold, StratifiedKFol
 from sklearn.utils.validation import check_is_fitted
 
 from skbayes import HalvingBayesSearchCV
-from skbayes._halving_proposals import ParzenProposer
-from skbayes._halving_schedule import halving_plan, hyperband_plans
+from skbayes.strategies._proposers import ParzenProposer
+from skbayes.strategies._halving import halving_plan, hyperband_plans
 from skbayes.space import Categorical, Real, Space
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..acquisition import ACQUISITIONS
-from ..optimizer import Optimizer
+from ..strategies._bayes import Optimizer
 from ..surrogates import SURROGATES
 from ._base import BaseSearch
 

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..evolution import CMAESStrategy, GeneticAlgorithm
+from ..strategies._evolution import CMAESStrategy, GeneticAlgorithm
 from ._base import BaseSearch
 
 

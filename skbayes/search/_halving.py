@@ -10,8 +10,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples
 
-from .._halving_proposals import ParzenProposer, SurrogateProposer
-from .._halving_schedule import HalvingStrategy, halving_plan, hyperband_plans
+from ..strategies._proposers import ParzenProposer, SurrogateProposer
+from ..strategies._halving import HalvingStrategy, halving_plan, hyperband_plans
 from ..sampling import SAMPLERS
 from ._base import BaseSearch
 
@@ -58,7 +58,7 @@ class _SubsampleSplitter:
 
 
 def make_proposer(surrogate):
-    """The proposer of later brackets for ``surrogate`` (see :mod:`skbayes._halving_proposals`)."""
+    """The proposer of later brackets for ``surrogate`` (see :mod:`skbayes.strategies`)."""
     if isinstance(surrogate, str) and surrogate == "kde":
         return ParzenProposer()
     return SurrogateProposer(surrogate)
@@ -265,7 +265,7 @@ feature_names_in_
         :class:`~skbayes.exceptions.BoundaryWarning` says when the best
         candidate lies at a bound of its range.
 
-    strategy_ : skbayes._halving_schedule.HalvingStrategy
+    strategy_ : skbayes.strategies._halving.HalvingStrategy
         The bracket machinery; ``strategy_.history`` holds every evaluation
         (unit-cube point, score, ``n_resources``, bracket) and
         ``strategy_.proposed_by`` whether each bracket's candidates came from

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from .space import Categorical
+from ..space import Categorical
 
 __all__ = ["ParzenProposer", "SurrogateProposer"]
 
@@ -166,7 +166,7 @@ class SurrogateProposer:
 
     def propose(self, space, U, scores, n, rng):
         """``n`` new unit-cube points (see the module docstring)."""
-        from .optimizer import Optimizer
+        from ._bayes import Optimizer
 
         opt = Optimizer(
             [space],

@@ -25,8 +25,8 @@ from math import ceil, floor, log
 
 import numpy as np
 
-from ._strategy import Strategy
-from .sampling import LowDiscrepancyDesign
+from ._base import Strategy
+from ..sampling import LowDiscrepancyDesign
 
 __all__ = ["BracketPlan", "halving_plan", "hyperband_plans", "HalvingStrategy"]
 
@@ -207,7 +207,7 @@ class HalvingStrategy(Strategy):
     factor : float
     proposer : object
         Has ``propose(space, U, scores, n, rng) -> ndarray (n, space.n_dims)``
-        (see :mod:`skbayes._halving_proposals`).
+        (see :mod:`skbayes.strategies`).
     resource : str, default="n_samples"
         Set on every candidate to the rung's resource, unless ``"n_samples"``
         (then the search subsamples the data instead).

@@ -1,0 +1,16 @@
+"""The ask/tell strategies: every object that proposes candidates, and nothing else.
+
+A strategy reads the history of what it was told and proposes; it knows
+nothing of cross-validation (the searches in :mod:`skbayes.search` evaluate
+what it proposes). The modules here are private; the public paths are
+:mod:`skbayes.optimizer` (Bayesian optimisation) and :mod:`skbayes.evolution`
+(genetic algorithm, CMA-ES):
+
+- ``_base``: the protocol (:class:`Strategy`: ask, tell, candidates matched by value);
+- ``_bayes``: the :class:`~skbayes.optimizer.Optimizer` and its score warp;
+- ``_evolution``: genetic operators, the GA and CMA-ES;
+- ``_halving``: successive halving and Hyperband brackets;
+- ``_proposers``: the models that propose the candidates of later brackets.
+"""
+
+__all__ = []

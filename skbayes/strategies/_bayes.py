@@ -1,0 +1,717 @@
+"""Bayesian optimisation as an ask/tell object over a search space.
+
+:class:`Optimizer` is what ``BayesSearchCV`` runs, and it is usable alone to
+tune any black-box function::
+
+    opt = Optimizer({"x": Real(-2.0, 2.0), "kind": ["a", "b"]}, random_state=0)
+    for _ in range(30):
+        params = opt.ask()
+        opt.tell(params, score(params))   # greater is better, nan if it failed
+    opt.best_params, opt.best_score
+
+How a proposal is made:
+
+1. The first ``n_initial_points`` candidates are a scrambled Sobol design
+   (``skbayes.sampling``), split evenly between conditional subspaces.
+2. Then, for each subspace, a surrogate is fitted to the candidates told so
+   far in the model encoding of that subspace (``Space.one_hot``), on
+   standardised scores. A failed candidate (``nan``) gets a score one
+   standard deviation below the worst observed, so the model learns to avoid
+   its region.
+3. A regression surrogate (GP, random forest) is turned into a value to
+   maximise by the acquisition (log-EI, PI, UCB): the acquisition is evaluated
+   at many quasi-random candidates plus perturbations of the best observed
+   points, and the best ones are refined by L-BFGS-B on the continuous
+   coordinates when the surrogate gives gradients (the GP), or by a second
+   round of local perturbations otherwise. Integer and categorical
+   coordinates are always snapped to a legal value (``Space.canonical``).
+   A sampling surrogate (TPE) proposes by its own rule.
+4. The subspace whose best candidate has the greatest value wins; a candidate
+   already evaluated or already proposed is never proposed again.
+
+A batch of ``n`` candidates (``ask(n)``) is built by the constant liar rule:
+after each point is chosen, it is added to the data with the worst observed
+score, and the surrogate is conditioned on it (``update``: the GP keeps its
+hyperparameters and only refactorises), so the next point goes elsewhere.
+That is one model update per point of the batch, never more. Candidates asked
+but not yet told are treated the same way.
+"""
+
+import math
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize, minimize_scalar
+from scipy.special import boxcox1p
+from scipy.stats import qmc
+
+from ._base import Strategy
+from ..acquisition import get_acquisition
+from ..sampling import LowDiscrepancyDesign
+from ..space import Categorical, Space, compile_search_spaces
+from ..surrogates import make_surrogate
+
+__all__ = ["Optimizer"]
+
+class Optimizer(Strategy):
+    """Ask/tell Bayesian optimizer over a search space.
+
+    Parameters
+    ----------
+    search_spaces : dict, list of dict or list of Space
+        The space(s), as :func:`skbayes.space.compile_search_spaces` takes
+        them; a list of dicts gives conditional subspaces.
+    surrogate : {"gp", "rf", "tpe"} or object, default="gp"
+        ``"gp"``: :class:`~skbayes.surrogates.GaussianProcess` (Matérn 5/2,
+        the best choice for a few to a few dozen mostly continuous
+        dimensions); ``"rf"``: :class:`~skbayes.surrogates.RandomForest`
+        (large or mostly categorical spaces); ``"tpe"``:
+        :class:`~skbayes.surrogates.TPE` (cheapest per proposal, categoricals
+        and conditional spaces natively). Or an instance of your own
+        surrogate (see :mod:`skbayes.surrogates._base`): each subspace gets a
+        copy of its own (cloned, or deep-copied if it has no ``get_params``),
+        with ``warm_start=True`` if it takes that parameter; one without an
+        ``update`` method is refitted for each point of a batch.
+    acquisition : {"ei", "pi", "ucb"} or callable, default="ei"
+        ``"ei"``: log expected improvement; ``"pi"``: (log) probability of
+        improvement; ``"ucb"``: upper confidence bound. A callable
+        ``f(mean, std, best, **acquisition_kwargs)`` returns values to
+        maximise. TPE ranks by its density ratio, which is its form of
+        expected improvement: it takes ``"ei"`` only.
+    n_initial_points : int, default=10
+        Candidates from the initial quasi-random design before the surrogate
+        is used. 0 is allowed when observations are told before the first
+        ``ask`` (e.g. the scores of an earlier run): every proposal then comes
+        from the model (uniformly random ones while no score is finite).
+    acquisition_kwargs : dict or None, default=None
+        ``{"xi": ...}`` for ``"ei"``/``"pi"`` (minimum improvement, in
+        standard deviations of the scores; default 0 for ``"ei"``, 0.01 for
+        ``"pi"``), ``{"kappa": ...}`` for ``"ucb"`` (default 1.96), anything
+        for a callable.
+    n_iter : int or None, default=None
+        Total number of candidates to propose; None: no limit (the caller
+        stops). A finite space with fewer candidates lowers it, with a
+        warning.
+    n_candidates : int or None, default=None
+        Quasi-random candidates at which the acquisition is evaluated per
+        proposal and subspace; None: ``min(2048, max(512, 128 * n_dims))``
+        (TPE: its own ``n_candidates``).
+    y_transform : {"yeo-johnson"} or None, default="yeo-johnson"
+        How the told scores are transformed before a surrogate sees them.
+        ``"yeo-johnson"``: standardised, then a Yeo-Johnson power transform
+        fitted by maximum likelihood (monotone: the order of the scores is
+        kept), then standardised again, which tames the long tail of bad
+        candidates; None: standardised only.
+    n_refine : int, default=5
+        How many of the best observed points are perturbed into extra
+        candidates, and how many of the best candidates are then refined
+        locally (L-BFGS-B on the GP, perturbations otherwise).
+    local_scale : float, default=0.1
+        Standard deviation, in unit-cube lengths, of the Gaussian steps that
+        turn each of the ``n_refine`` best observed points into 64 candidates.
+    refine_scale : float, default=0.02
+        Standard deviation of the steps of the local refinement of a
+        surrogate without gradients (32 per refined candidate).
+    random_state : int, numpy Generator or None, default=None
+        Seeds the design, the candidates and the surrogates.
+
+    Attributes
+    ----------
+    spaces : list of Space
+    history : dict of lists
+        Every told candidate (see :class:`skbayes.strategies._base.Strategy`).
+    surrogates_ : dict of int -> surrogate
+        The surrogate last fitted for each subspace.
+
+    Examples
+    --------
+    >>> from skbayes.optimizer import Optimizer
+    >>> from skbayes.space import Real
+    >>> opt = Optimizer({"x": Real(-2.0, 2.0)}, n_initial_points=4, random_state=0)
+    >>> for _ in range(12):
+    ...     p = opt.ask()
+    ...     opt.tell(p, -(p["x"] - 0.5) ** 2)
+    >>> bool(abs(opt.best_params["x"] - 0.5) < 0.1)
+    True
+    """
+
+    def __init__(
+        self,
+        search_spaces,
+        *,
+        surrogate="gp",
+        acquisition="ei",
+        n_initial_points=10,
+        acquisition_kwargs=None,
+        n_iter=None,
+        n_candidates=None,
+        y_transform="yeo-johnson",
+        n_refine=5,
+        local_scale=0.1,
+        refine_scale=0.02,
+        random_state=None,
+    ):
+        if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
+            isinstance(s, Space) for s in search_spaces
+        ):
+            spaces = list(search_spaces)
+        else:
+            spaces = compile_search_spaces(search_spaces)
+        super().__init__(spaces)
+        self.surrogate = surrogate
+        self.acquisition = acquisition
+        self.n_initial_points = n_initial_points
+        self.acquisition_kwargs = acquisition_kwargs
+        self.n_candidates = n_candidates
+        self.n_iter = n_iter
+        self.y_transform = y_transform
+        self.n_refine = n_refine
+        self.local_scale = local_scale
+        self.refine_scale = refine_scale
+        self._check_params()
+        self._template = make_surrogate(surrogate)
+        self._sampling = callable(getattr(self._template, "propose", None))
+        if self._sampling and acquisition != "ei":
+            raise ValueError(
+                f"acquisition={acquisition!r} does not apply to surrogate="
+                f"{surrogate!r}: TPE ranks candidates by its density ratio "
+                "l(x)/g(x), which is its form of expected improvement. Use "
+                "acquisition='ei', or a regression surrogate ('gp', 'rf') for "
+                "'pi' and 'ucb'."
+            )
+        if not self._sampling:
+            self._acq, self._acq_kwargs, self._acq_grad = get_acquisition(
+                acquisition, acquisition_kwargs
+            )
+        elif acquisition_kwargs:
+            raise ValueError(
+                f"acquisition_kwargs {sorted(acquisition_kwargs)} do not apply to "
+                f"surrogate={surrogate!r}, which proposes by its own rule; set its "
+                "parameters on the surrogate instead (e.g. TPE(gamma=0.2))."
+            )
+        self.rng = np.random.default_rng(random_state)
+        capacity = sum(s.cardinality for s in self.spaces)
+        if n_iter is not None and capacity < n_iter:
+            warnings.warn(
+                f"The search space holds only {capacity} distinct candidates, "
+                f"fewer than n_iter={n_iter}. Running {capacity} iterations.",
+                UserWarning,
+            )
+            n_iter = int(capacity)
+        self.n_iter = n_iter
+        n_init = n_initial_points if n_iter is None else min(n_initial_points, n_iter)
+        n_init = int(min(n_init, capacity))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            self._initial = LowDiscrepancyDesign(self.spaces, n_init, rng=self.rng).plan
+        self._next_initial = 0
+        self._n_proposed = 0
+        self.surrogates_ = {}
+
+    def _check_params(self):
+        n = self.n_initial_points
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"n_initial_points must be an int >= 0; got {n!r}.")
+        n = self.n_iter
+        if n is not None and (not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1):
+            raise ValueError(f"n_iter must be an int >= 1 or None; got {n!r}.")
+        if self.acquisition_kwargs is not None and not isinstance(self.acquisition_kwargs, dict):
+            raise TypeError(
+                f"acquisition_kwargs must be a dict or None; got {self.acquisition_kwargs!r}."
+            )
+        if self.y_transform not in ("yeo-johnson", None):
+            raise ValueError(f"y_transform must be 'yeo-johnson' or None; got {self.y_transform!r}.")
+        c = self.n_candidates
+        if c is not None and (not isinstance(c, (int, np.integer)) or isinstance(c, bool) or c < 1):
+            raise ValueError(f"n_candidates must be an int >= 1 or None; got {c!r}.")
+        k = self.n_refine
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"n_refine must be an int >= 1; got {k!r}.")
+        for name in ("local_scale", "refine_scale"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float, np.number)) or isinstance(v, bool) or not 0 < v <= 1:
+                raise ValueError(f"{name} must be a number in (0, 1]; got {v!r}.")
+
+    # -- the public ask/tell conveniences ------------------------------------
+    def ask(self, n=None):
+        """Propose candidates.
+
+        Parameters
+        ----------
+        n : int or None, default=None
+            None: return one candidate (a dict). An int: return a list of up to
+            ``n`` distinct candidates (fewer, or none, when ``n_iter`` is
+            reached or the space is exhausted).
+
+        Returns
+        -------
+        params : dict or list of dict
+        """
+        if n is None:
+            out = super().ask(1)
+            if not out:
+                raise ValueError(
+                    "No candidate left: n_iter was reached or every candidate of "
+                    "the space has been proposed."
+                )
+            return out[0]
+        return super().ask(n)
+
+    def tell(self, params, scores):
+        """Record scores (greater is better; ``nan`` marks a failure).
+
+        Parameters
+        ----------
+        params : dict or list of dict
+            Candidates of the space: those :meth:`ask` returned, copies of
+            them, or any others (the scores of an earlier run, say). A
+            candidate is matched to a pending proposal by its values.
+        scores : float or array-like of float
+            One per candidate; ``nan`` marks a failed evaluation.
+
+        Raises
+        ------
+        ValueError
+            If a candidate is not in the space (a parameter missing or
+            unknown, a value outside its bounds, a non-integer for an
+            :class:`~skbayes.space.Integer`, a value that is not one of the
+            categories; the message names the parameter and what is legal),
+            or a score is not a real number. Nothing of the call is recorded
+            then.
+        """
+        if isinstance(params, dict):
+            params, scores = [params], [scores]
+        super().tell(params, scores)
+
+    @property
+    def best_params(self):
+        """The told candidate with the greatest score (None before any)."""
+        i = self._best_index()
+        return None if i is None else self.history["params"][i]
+
+    @property
+    def best_score(self):
+        """The greatest told score (nan before any finite one)."""
+        i = self._best_index()
+        return math.nan if i is None else self.history["score"][i]
+
+    def _best_index(self):
+        scores = np.asarray(self.history["score"], dtype=float)
+        if not np.isfinite(scores).any():
+            return None
+        return int(np.nanargmax(scores))
+
+    def warm_start(self, previous):
+        """Continue from ``previous``, an optimizer of an earlier run.
+
+        Its history is told to this one (the model will be fitted to it), the
+        part of the initial design it used is skipped, and its candidates count
+        against this optimizer's ``n_iter``.
+        """
+        super().warm_start(previous)
+        self._n_proposed = previous.n_told
+        self._next_initial = min(getattr(previous, "_next_initial", 0), len(self._initial))
+
+    @property
+    def n_remaining(self):
+        if self.n_iter is None:
+            return None
+        return max(0, self.n_iter - self._n_proposed)
+
+    # -- proposals ----------------------------------------------------------------
+    def _propose(self, n):
+        if self.n_iter is not None:
+            n = min(n, self.n_remaining)
+        exclude = [self.told_keys(s) for s in range(len(self.spaces))]
+        pending = self.pending()
+        for s, u in pending:
+            exclude[s].update(self.spaces[s].keys(u[None, :]))
+        out = []
+        refit = True
+        while len(out) < n:
+            if self._next_initial < len(self._initial):
+                s, u = self._initial[self._next_initial]
+                self._next_initial += 1
+                if self.spaces[s].keys(u[None, :])[0] in exclude[s]:
+                    continue
+            else:
+                choice = self._model_proposal(exclude, pending + out, refit)
+                refit = False
+                if choice is None:
+                    break
+                s, u = choice
+            exclude[s].update(self.spaces[s].keys(u[None, :]))
+            out.append((s, np.asarray(u, dtype=float)))
+        self._n_proposed += len(out)
+        return out
+
+    def _data(self, lies):
+        """Told points plus lies, with scores imputed and standardised.
+
+        Scores are standardised over the finite told scores. A failed
+        candidate gets one standard deviation below the worst finite score:
+        worse than anything seen, so the model steers away, but not so far
+        that it distorts the fit. A lie (a point asked but not told yet) gets
+        the worst finite score (constant liar).
+        """
+        subspaces = list(self.history["subspace"]) + [s for s, _ in lies]
+        units = list(self.history["unit"]) + [u for _, u in lies]
+        told = np.asarray(self.history["score"], dtype=float)
+        ok = np.isfinite(told)
+        z = np.full(told.shape, np.nan)
+        z[ok] = self._score_warp().transform(told[ok])
+        worst = z[ok].min()
+        failed = worst - 1.0
+        y = np.concatenate([np.where(ok, z, failed), np.full(len(lies), worst)])
+        return np.asarray(subspaces, dtype=int), units, y, z[ok].max()
+
+    def _score_warp(self):
+        """The map from told (finite) scores to what the surrogate models, and back."""
+        told = np.asarray(self.history["score"], dtype=float)
+        # a sampling surrogate (TPE) only ranks the scores: a monotone warp
+        # would change nothing but the time it takes
+        warp = self.y_transform == "yeo-johnson" and not self._sampling
+        return _ScoreWarp(told[np.isfinite(told)], warp)
+
+    def _fresh_surrogate(self):
+        """A new surrogate for one subspace, a copy of the template (never shared).
+
+        The optimizer refits it on the subspace's growing data at every
+        proposal: a surrogate that can start from its previous fit
+        (``warm_start``) does.
+        """
+        model = make_surrogate(self._template)
+        if hasattr(model, "get_params"):
+            params = model.get_params(deep=False)
+            if "random_state" in params and params["random_state"] is None:
+                model.set_params(random_state=int(self.rng.integers(np.iinfo(np.int32).max)))
+            if "warm_start" in params:
+                model.set_params(warm_start=True)
+        return model
+
+    def _model_proposal(self, exclude, lies, refit):
+        told = np.asarray(self.history["score"], dtype=float)
+        if not np.isfinite(told).any():
+            return self._random_proposal(exclude)
+        subspaces, units, y, best = self._data(lies)
+        threshold = None
+        if self._sampling and len(self.spaces) > 1 and hasattr(self._template, "threshold"):
+            threshold = self._template.threshold(y)
+        choices = []
+        for s, space in enumerate(self.spaces):
+            if not _has_room(space, exclude[s]):
+                continue
+            mask = subspaces == s
+            U = np.asarray([u for u, m in zip(units, mask) if m], dtype=float).reshape(int(mask.sum()), space.n_dims)
+            ys = y[mask]
+            model = self.surrogates_.get(s)
+            if model is None:
+                model = self.surrogates_[s] = self._fresh_surrogate()
+            X = _encode(model, space, U)
+            if self._sampling:
+                model.fit(X, ys, threshold=threshold) if threshold is not None else model.fit(X, ys)
+                found = self._best_sampled(space, model, exclude[s])
+                if found is not None and threshold is not None:
+                    found = (found[0], found[1] + self._subspace_log_ratio(s, subspaces, y, threshold))
+            else:
+                # a surrogate without `update` is refitted for each lie of a batch
+                if refit or not callable(getattr(model, "update", None)):
+                    model.fit(X, ys)
+                else:
+                    model.update(X, ys)
+                found = self._maximise(space, model, best, U, ys, exclude[s])
+            if found is not None:
+                choices.append((found[1], s, found[0]))
+        if not choices:
+            return None
+        value, s, u = max(choices, key=lambda c: c[0])
+        return s, u
+
+    def _subspace_log_ratio(self, s, subspaces, y, threshold):
+        """log l(s) - log g(s): the subspace's share of good vs bad points."""
+        good = y >= threshold
+        k, w = len(self.spaces), getattr(self._template, "prior_weight", 1.0)
+        n_good_s = np.sum(good & (subspaces == s))
+        n_bad_s = np.sum(~good & (subspaces == s))
+        log_l = math.log((n_good_s + w / k) / (good.sum() + w))
+        log_g = math.log((n_bad_s + w / k) / ((~good).sum() + w))
+        return log_l - log_g
+
+    def _random_proposal(self, exclude):
+        """A uniformly drawn candidate not seen yet (no finite score to model)."""
+        order = self.rng.permutation(len(self.spaces))
+        for s in order:
+            space = self.spaces[s]
+            if not _has_room(space, exclude[s]):
+                continue
+            U = _candidates(space, 64, self.rng)
+            for u, key in zip(U, space.keys(U)):
+                if key not in exclude[s]:
+                    return s, u
+        return None
+
+    def _best_sampled(self, space, model, exclude):
+        U, values = model.propose(space, None, self.rng)
+        U = _snap(space, U)
+        found = _first_new(space, U, values, exclude)
+        if found is None and space.is_finite:
+            U = _unseen(space, exclude)
+            if len(U) == 0:
+                return None
+            return U[0], -math.inf
+        return found
+
+    def _acq_values(self, space, model, U, best):
+        X = _encode(model, space, U)
+        mean, std = model.predict(X, return_std=True)
+        return np.asarray(self._acq(mean, std, best, **self._acq_kwargs), dtype=float)
+
+    def _maximise(self, space, model, best, U_obs, y_obs, exclude):
+        """The candidate of ``space`` with the greatest acquisition, not in ``exclude``."""
+        n_cand = self.n_candidates or min(2048, max(512, 128 * space.n_dims))
+        if space.is_finite and space.cardinality <= n_cand:
+            U = _unseen(space, exclude)
+            if len(U) == 0:
+                return None
+            values = self._acq_values(space, model, U, best)
+            i = int(np.argmax(values))
+            return U[i], float(values[i])
+        U = _candidates(space, n_cand, self.rng)
+        if len(U_obs):
+            top = U_obs[np.argsort(-y_obs, kind="stable")[: self.n_refine]]
+            U = np.vstack([U, _perturb(space, top, 64, self.local_scale, self.rng)])
+        U = _snap(space, U)
+        values = self._acq_values(space, model, U, best)
+        top = np.argsort(-values, kind="stable")[: self.n_refine]
+        if getattr(model, "has_gradient", False) and self._acq_grad and _continuous(space).any():
+            refined, refined_values = self._refine(space, model, U[top], best)
+        else:
+            refined = _snap(space, _perturb(space, U[top], 32, self.refine_scale, self.rng))
+            refined_values = self._acq_values(space, model, refined, best)
+        U = np.vstack([refined, U])
+        values = np.concatenate([refined_values, values])
+        found = _first_new(space, U, values, exclude)
+        if found is None and space.is_finite:
+            U = _unseen(space, exclude, limit=n_cand, rng=self.rng)
+            if len(U) == 0:
+                return None
+            values = self._acq_values(space, model, U, best)
+            i = int(np.argmax(values))
+            return U[i], float(values[i])
+        return found
+
+    def _refine(self, space, model, U0, best):
+        """L-BFGS-B on the continuous coordinates of the starts ``U0``, all at once.
+
+        The objective is the sum of the acquisition at each start: its Hessian
+        is block diagonal, so one quasi-Newton run refines every start.
+        """
+        cont = np.flatnonzero(_continuous(space))
+        cols = _model_columns(model, space)[cont]
+        k, c = U0.shape[0], cont.size
+        X0 = _encode(model, space, U0)
+
+        def objective(z):
+            X = X0.copy()
+            X[:, cols] = z.reshape(k, c)
+            mean, std, d_mean, d_std = model.predict(X, return_std=True, return_grad=True)
+            value, g_mean, g_std = self._acq(mean, std, best, return_grad=True, **self._acq_kwargs)
+            grad = g_mean[:, None] * d_mean[:, cols] + g_std[:, None] * d_std[:, cols]
+            return -float(np.sum(value)), -grad.ravel()
+
+        z0 = U0[:, cont].ravel()
+        with np.errstate(all="ignore"):
+            res = minimize(
+                objective, z0, jac=True, method="L-BFGS-B",
+                bounds=[(0.0, 1.0)] * z0.size, options={"maxiter": 25, "ftol": 1e-6},
+            )
+        U = U0.copy()
+        z = res.x if np.all(np.isfinite(res.x)) else z0
+        U[:, cont] = np.clip(z.reshape(k, c), 0.0, 1.0)
+        U = np.vstack([U, U0])
+        return U, self._acq_values(space, model, U, best)
+
+
+# -- helpers on a Space --------------------------------------------------------------
+
+
+def _yeo_johnson(x, lmbda):
+    """The Yeo-Johnson transform of ``x``, broadcast over ``lmbda``."""
+    pos = x >= 0
+    return np.where(pos, boxcox1p(np.where(pos, x, 0.0), lmbda), -boxcox1p(np.where(pos, 0.0, -x), 2.0 - lmbda))
+
+
+def _yeo_johnson_lambda(x, bounds=(-2.0, 4.0)):
+    """The maximum-likelihood Yeo-Johnson exponent of ``x`` within ``bounds``.
+
+    The profile log-likelihood of a normal model of the transformed data is
+    ``-n/2 log var(y_lambda) + (lambda - 1) sum(sign(x) log(1 + |x|))``; it is
+    evaluated on a grid (vectorised), then refined by a bounded scalar search
+    around the best grid point.
+    """
+    jac = np.sum(np.sign(x) * np.log1p(np.abs(x)))
+
+    def nll(lmbda):
+        lmbda = np.asarray(lmbda, dtype=float)
+        y = _yeo_johnson(x[None, :], lmbda.reshape(-1, 1))
+        var = y.var(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 0.5 * len(x) * np.log(var) - (lmbda.reshape(-1) - 1.0) * jac
+        return np.where(np.isfinite(out), out, np.inf)
+
+    grid = np.linspace(*bounds, 25)
+    i = int(np.argmin(nll(grid)))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    res = minimize_scalar(lambda t: float(nll(t)[0]), bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
+    return float(res.x) if np.isfinite(res.fun) else float(grid[i])
+
+
+def _yeo_johnson_inverse(w, lmbda):
+    """The inverse of :func:`_yeo_johnson`.
+
+    Values beyond the transform's range (which is bounded on one side when
+    ``lmbda < 0`` or ``lmbda > 2``) map to the extreme the power reaches.
+    """
+    w = np.asarray(w, dtype=float)
+    pos = w >= 0
+    with np.errstate(all="ignore"):
+        if abs(lmbda) < 1e-12:
+            up = np.expm1(w)
+        else:
+            up = np.power(np.maximum(w * lmbda + 1.0, 1e-300), 1.0 / lmbda) - 1.0
+        if abs(2.0 - lmbda) < 1e-12:
+            down = -np.expm1(-w)
+        else:
+            down = 1.0 - np.power(np.maximum(1.0 - (2.0 - lmbda) * w, 1e-300), 1.0 / (2.0 - lmbda))
+    return np.where(pos, up, down)
+
+
+class _ScoreWarp:
+    """Standardise, Yeo-Johnson power transform (MLE), standardise again.
+
+    The transform is monotone, so it keeps the order of the scores, and it
+    makes a skewed distribution (a long tail of very bad candidates, common
+    in tuning and in test functions) closer to normal, which a GP models far
+    better than the raw scores. With ``warp=False``, or too few distinct
+    scores, it only standardises.
+
+    :meth:`inverse` maps a model's prediction back to scores. The power
+    transform is bounded on one side for some exponents, and its inverse
+    grows as a high power there, so a prediction far below (or above) every
+    told score is first clipped to the image of the told scores' range
+    widened by that range on both sides: beyond, the inverse would only
+    report the power, not the data.
+    """
+
+    def __init__(self, y, warp=True):
+        y = np.asarray(y, dtype=float)
+        self.mean, self.scale = (y.mean(), y.std()) if len(y) else (0.0, 0.0)
+        self.scale = self.scale if self.scale > 0 else 1.0
+        z = (y - self.mean) / self.scale
+        self.lmbda = None
+        if warp and len(z) >= 3 and np.ptp(z) > 0:
+            lmbda = _yeo_johnson_lambda(z)
+            with np.errstate(all="ignore"):
+                w = _yeo_johnson(z, lmbda)
+            if np.all(np.isfinite(w)) and np.ptp(w) > 0:
+                lo, hi = z.min() - np.ptp(z), z.max() + np.ptp(z)
+                with np.errstate(all="ignore"):
+                    self.limits = _yeo_johnson(np.array([lo, hi]), lmbda)
+                self.lmbda, z = lmbda, w
+        self.mean2, self.scale2 = (z.mean(), z.std()) if len(z) else (0.0, 0.0)
+        self.scale2 = self.scale2 if self.scale2 > 0 else 1.0
+
+    def transform(self, y):
+        z = (np.asarray(y, dtype=float) - self.mean) / self.scale
+        if self.lmbda is not None:
+            with np.errstate(all="ignore"):
+                z = _yeo_johnson(z, self.lmbda)
+        return (z - self.mean2) / self.scale2
+
+    def inverse(self, z):
+        z = np.asarray(z, dtype=float) * self.scale2 + self.mean2
+        if self.lmbda is not None:
+            z = _yeo_johnson_inverse(np.clip(z, *self.limits), self.lmbda)
+        return z * self.scale + self.mean
+
+
+def _encode(model, space, U):
+    U = space.as_points(U)
+    if getattr(model, "encoding", "one_hot") == "unit":
+        return U
+    return space.one_hot(U)
+
+
+def _continuous(space):
+    """Which unit coordinates are continuous (free to move by gradient)."""
+    return np.array([not d.is_finite for d in space.dimensions], dtype=bool)
+
+
+def _model_columns(model, space):
+    """Model-encoding column of each unit coordinate (first column for one-hot)."""
+    if getattr(model, "encoding", "one_hot") == "unit":
+        return np.arange(space.n_dims)
+    cols, j = [], 0
+    for dim in space.dimensions:
+        cols.append(j)
+        j += dim.cardinality if isinstance(dim, Categorical) else 1
+    return np.asarray(cols, dtype=int)
+
+
+def _snap(space, U):
+    """Move finite coordinates to the centre of their value's cell (legal values)."""
+    U = space.as_points(U).copy()
+    for j, dim in enumerate(space.dimensions):
+        if dim.is_finite:
+            U[:, j] = dim.to_unit(dim.from_unit(U[:, j]))
+    return U
+
+
+def _candidates(space, n, rng):
+    if space.n_dims == 0:
+        return np.empty((1, 0))
+    engine = qmc.Sobol(space.n_dims, scramble=True, rng=rng)
+    m = max(0, math.ceil(math.log2(n)))
+    return engine.random_base2(m)[:n]
+
+
+def _perturb(space, centres, per_centre, scale, rng):
+    """Gaussian steps around ``centres``; finite coordinates redrawn with prob 1/d."""
+    if len(centres) == 0 or space.n_dims == 0:
+        return np.empty((0, space.n_dims))
+    C = np.repeat(np.asarray(centres, dtype=float), per_centre, axis=0)
+    steps = rng.normal(scale=scale, size=C.shape)
+    U = np.clip(C + steps, 0.0, 1.0)
+    finite = ~_continuous(space)
+    if finite.any():
+        redraw = (rng.random(C.shape) < 1.0 / space.n_dims) & finite[None, :]
+        U = np.where(finite[None, :], C, U)
+        U[redraw] = rng.random(int(redraw.sum()))
+    return U
+
+
+def _has_room(space, exclude):
+    return not (space.is_finite and len(exclude) >= space.cardinality)
+
+
+def _first_new(space, U, values, exclude, chunk=64):
+    """The candidate of greatest value whose key is not in ``exclude``."""
+    order = np.argsort(-np.asarray(values), kind="stable")
+    for start in range(0, len(order), chunk):
+        idx = order[start : start + chunk]
+        for i, key in zip(idx, space.keys(U[idx])):
+            if key not in exclude:
+                return U[i], float(values[i])
+    return None
+
+
+def _unseen(space, exclude, limit=None, rng=None):
+    """Candidates of a finite space not in ``exclude`` (all, or ``limit`` drawn)."""
+    if space.cardinality <= 100_000:
+        U = space.enumerate_unit()
+        keep = [i for i, key in enumerate(space.keys(U)) if key not in exclude]
+        return U[keep]
+    rng = rng or np.random.default_rng(0)
+    U = _snap(space, rng.random((limit or 1024, space.n_dims)))
+    keep = [i for i, key in enumerate(space.keys(U)) if key not in exclude]
+    return U[keep]
