@@ -182,22 +182,32 @@ def run_optuna(sampler_name):
     return run
 
 
+def _hyperopt_space(space):
+    """hyperopt's space for a dict of skbayes dimensions (priors kept)."""
+    from hyperopt import hp
+
+    hspace = {}
+    for name, d in space.items():
+        if isinstance(d, Real):
+            if d.prior == "log-uniform":
+                hspace[name] = hp.loguniform(name, math.log(d.low), math.log(d.high))
+            else:
+                hspace[name] = hp.uniform(name, d.low, d.high)
+        elif isinstance(d, Integer):
+            if d.prior == "log-uniform":
+                hspace[name] = hp.qloguniform(name, math.log(d.low), math.log(d.high), 1)
+            else:
+                hspace[name] = hp.uniformint(name, d.low, d.high)
+        else:
+            hspace[name] = hp.choice(name, list(d.categories))
+    return hspace
+
+
 def run_hyperopt():
     def run(f, space, n, seed):
         import hyperopt
-        from hyperopt import hp
 
-        hspace = {}
-        for name, d in space.items():
-            if isinstance(d, Real):
-                if d.prior == "log-uniform":
-                    hspace[name] = hp.loguniform(name, math.log(d.low), math.log(d.high))
-                else:
-                    hspace[name] = hp.uniform(name, d.low, d.high)
-            elif isinstance(d, Integer):
-                hspace[name] = hp.uniformint(name, d.low, d.high)
-            else:
-                hspace[name] = hp.choice(name, list(d.categories))
+        hspace = _hyperopt_space(space)
         values, stamps = [], []
 
         def objective(p):

@@ -82,8 +82,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bayesmark_problems import Problem, all_problems, measure_cost  # noqa: E402
-from bench_bayes_common import _optuna_suggest, _skopt_dims  # noqa: E402
-from skbayes.space import Categorical, Integer, Real, Space  # noqa: E402
+from bench_bayes_common import _hyperopt_space, _optuna_suggest, _skopt_dims  # noqa: E402
+from skbayes.space import Categorical, Integer, Space  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
@@ -188,22 +188,8 @@ class _Skopt:
 class _Hyperopt:
     def __init__(self, space, seed, budget):
         import hyperopt
-        from hyperopt import hp
 
-        hspace = {}
-        for name, d in space.items():
-            if isinstance(d, Real):
-                if d.prior == "log-uniform":
-                    hspace[name] = hp.loguniform(name, math.log(d.low), math.log(d.high))
-                else:
-                    hspace[name] = hp.uniform(name, d.low, d.high)
-            elif isinstance(d, Integer):
-                if d.prior == "log-uniform":
-                    hspace[name] = hp.qloguniform(name, math.log(d.low), math.log(d.high), 1)
-                else:
-                    hspace[name] = hp.uniformint(name, d.low, d.high)
-            else:
-                hspace[name] = hp.choice(name, list(d.categories))
+        hspace = _hyperopt_space(space)
         self.hp, self.space, self.hspace = hyperopt, space, hspace
         self.domain = hyperopt.base.Domain(lambda p: 0.0, hspace)
         self.trials = hyperopt.Trials()

@@ -5,26 +5,7 @@ other strategies.
 """
 
 from .strategies import _evolution
-from .strategies._evolution import (
-    CMAES,
-    CMAESStrategy,
-    GeneticAlgorithm,
-    crossover,
-    gene_kinds,
-    mutate,
-    reflect,
-    tournament_select,
-)
+from .strategies._evolution import *  # noqa: F401,F403 - the public names
 
-__all__ = [
-    "reflect",
-    "tournament_select",
-    "crossover",
-    "mutate",
-    "gene_kinds",
-    "CMAES",
-    "GeneticAlgorithm",
-    "CMAESStrategy",
-]
-
+__all__ = list(_evolution.__all__)
 __doc__ = _evolution.__doc__
