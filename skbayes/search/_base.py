@@ -288,7 +288,7 @@ class BaseSearch(_Resumable, BaseSearchCV):
             # a replayed search that would have stopped here stops here
             stop = record.n_replayed > 0 and self._notify(callbacks, state)
             n_batches, last = 0, begin
-            with _sklearn_compat.collect_fit_failures(self, record.new_out.extend):
+            with _sklearn_compat.collect_fit_failures(self, record.count_new_fits):
                 while not stop:
                     batch = strategy.ask(self._batch_size(n_workers))
                     if not batch:
@@ -373,7 +373,7 @@ class BaseSearch(_Resumable, BaseSearchCV):
         for w in record.warnings:
             warnings.warn(w.message, w.category)
         params, out, _ = record.evaluated()
-        if not record.new_out:
+        if not record.n_new_fits:
             return
         try:
             _sklearn_compat.judge_fit_failures(out, self.error_score)

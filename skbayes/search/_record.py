@@ -22,7 +22,7 @@ class _Record:
         self.error_score = error_score
         self.results = None  # the dict evaluate_candidates last returned
         self.fit_failures = []  # per candidate: (n_failed_folds, n_folds, message)
-        self.new_out = []  # the _fit_and_score results of this fit's batches
+        self.n_new_fits = 0  # fits evaluated by this fit (not replayed)
         self.seed = None  # the root seed the strategy was built from
         self.user_values = None  # the user's objects among the space's values
         self.warnings = []  # the non-finite-score warning of the last formatting
@@ -34,6 +34,10 @@ class _Record:
         self.fingerprint = {}  # settings_fingerprint of the search
         self.data = None  # data_fingerprint of X, y and the fit parameters
         self.n_samples = None
+
+    def count_new_fits(self, out):
+        """Collector of a batch's ``_fit_and_score`` results (see ``_sklearn_compat``)."""
+        self.n_new_fits += len(out)
 
     def replay(self, snapshot):
         """Take over what a snapshot evaluated; it is merged before new batches."""
