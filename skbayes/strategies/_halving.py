@@ -357,16 +357,48 @@ class HalvingStrategy(Strategy):
         self.history["bracket"].extend([rung.bracket] * n)
         level = self.observations.setdefault(rung.n_resources, [])
         level.extend(zip(subspaces, units, scores))
-        plan = self.plans[rung.bracket]
-        finite = np.isfinite(scores)
-        if rung.rung + 1 >= plan.n_iterations or not finite.any():
+        order = self.promotion(scores)
+        if not order:
             self._current = []  # the bracket ends
             return
-        k = ceil(n / self.factor)
-        # best first; failed candidates (nan) last, promoted only if needed
-        order = np.argsort(np.where(finite, -scores, np.inf), kind="stable")[:k]
         self._current = [(subspaces[i], units[i]) for i in order]
         self._rung_index += 1
+
+    @property
+    def ends_bracket(self):
+        """Whether the rung last asked is the last one its bracket plans.
+
+        A rung before it may still end the bracket, when every one of its
+        candidates fails.
+        """
+        rung = self.rung
+        return rung is None or rung.rung + 1 >= self.plans[rung.bracket].n_iterations
+
+    def promotion(self, scores):
+        """Which candidates of the rung last asked go on to the next rung.
+
+        The best ``ceil(n / factor)`` by score, best first; failed candidates
+        (``nan``) rank last and are promoted only when too few others are
+        left, as in scikit-learn. None is promoted from a bracket's last rung
+        or from a rung whose every candidate failed. The strategy's state is
+        not changed: :meth:`tell` promotes these same candidates.
+
+        Parameters
+        ----------
+        scores : array-like of float
+            The scores of the rung's candidates, in the order asked.
+
+        Returns
+        -------
+        indices : list of int
+            Positions in the rung of the promoted candidates, best first.
+        """
+        scores = np.asarray(scores, dtype=float)
+        finite = np.isfinite(scores)
+        if self.ends_bracket or not finite.any():
+            return []
+        k = ceil(len(scores) / self.factor)
+        return np.argsort(np.where(finite, -scores, np.inf), kind="stable")[:k].tolist()
 
     # -- proposals for a new bracket ---------------------------------------
     def _min_observations(self, space):
