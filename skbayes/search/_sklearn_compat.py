@@ -16,6 +16,10 @@ reaches further, each for a reason given where it is done:
 - :func:`hand_over_results`: ``BaseSearchCV.fit`` builds ``cv_results_`` from
   lists local to it that only ``evaluate_candidates`` fills; a resumed search
   with nothing left to evaluate fills them through its closure.
+- :func:`fits_start_from`: every fit of ``evaluate_candidates`` starts from a
+  clone of ``base_estimator``, a variable of its closure; the halving search
+  puts the estimator that continues fold models across rungs in its place
+  for the duration of the search (never for the refit).
 """
 
 import contextlib
@@ -31,6 +35,7 @@ __all__ = [
     "collect_fit_failures",
     "judge_fit_failures",
     "hand_over_results",
+    "fits_start_from",
 ]
 
 # scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` (``_checked_cv_orig``)
@@ -114,3 +119,33 @@ def hand_over_results(evaluate_candidates, params, out, more_results, format_res
     results = format_results(all_params, all_out, all_more)
     cells["results"].cell_contents = results
     return results
+
+
+@contextlib.contextmanager
+def fits_start_from(evaluate_candidates, wrap):
+    """Within the block, the fits of ``evaluate_candidates`` start from ``wrap(base_estimator)``.
+
+    ``BaseSearchCV.fit`` clones the search's estimator once (``base_estimator``
+    in the closure of ``evaluate_candidates``) and every fit from it again;
+    the refit after the search clones it too, and sees the original, which
+    is back in place when the block ends.
+
+    Yields
+    ------
+    wrapped : object or None
+        What ``wrap`` returned, or None (and nothing changed) when this
+        ``evaluate_candidates`` has no ``base_estimator``.
+    """
+    code = getattr(evaluate_candidates, "__code__", None)
+    names = code.co_freevars if code is not None else ()
+    cells = dict(zip(names, getattr(evaluate_candidates, "__closure__", None) or ()))
+    cell = cells.get("base_estimator")
+    if cell is None:
+        yield None
+        return
+    base = cell.cell_contents
+    cell.cell_contents = wrapped = wrap(base)
+    try:
+        yield wrapped
+    finally:
+        cell.cell_contents = base
