@@ -102,6 +102,20 @@ def test_continued_rungs_score_exactly_as_retrained_ones(estimator, resource, sp
     assert joblib_hash(estimator) == before  # the user's estimator is left as given
 
 
+def test_boosting_that_stopped_early_is_kept_as_retraining_stops_there():
+    est = HistGradientBoostingClassifier(early_stopping=True, n_iter_no_change=3, tol=1e-2,
+                                         learning_rate=0.3, random_state=0)
+    way, _ = how_to_continue(est, "max_iter")
+    Xc, yc = make_classification(n_samples=1000, n_features=10, random_state=0)
+    model = clone(est).set_params(max_iter=3).fit(Xc, yc)
+    for done, target in [(3, 9), (9, 27), (27, 81)]:
+        go_on(way, model, Xc, yc, {}, done, target)
+        scratch = clone(est).set_params(max_iter=target).fit(Xc, yc)
+        assert model.n_iter_ == scratch.n_iter_
+        np.testing.assert_array_equal(model.predict_proba(Xc), scratch.predict_proba(Xc))
+    assert model.n_iter_ < 27  # it did stop early
+
+
 def test_extra_trees_regressor_continue_exactly():
     Xr, yr = make_regression(n_samples=120, n_features=5, random_state=0)
     est = ExtraTreesRegressor(random_state=0)

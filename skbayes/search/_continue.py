@@ -170,6 +170,17 @@ def _fit(model, X, y, fit_params):
     return model.fit(X, y, **fit_params)
 
 
+def _stopped_early(model, done):
+    """Whether a boosting model trained for ``done`` rounds stopped before (early stopping)."""
+    while isinstance(getattr(model, "steps", None), list):
+        model = model.steps[-1][1]
+    for attribute in ("n_iter_", "n_estimators_"):  # HistGradientBoosting*, GradientBoosting*
+        n = getattr(model, attribute, None)
+        if isinstance(n, numbers.Integral) and hasattr(model, "train_score_"):
+            return n < done
+    return False
+
+
 def go_on(way, model, X, y, fit_params, done, target):
     """Train ``model``, fitted with ``done`` of the resource, on to ``target`` (in place)."""
     if way.kind == "partial_fit":
@@ -181,6 +192,10 @@ def go_on(way, model, X, y, fit_params, done, target):
                 model.partial_fit(X, y, **fit_params)
         finally:
             model.set_params(**{way.resource: target})
+        return model
+    if way.kind == "total" and _stopped_early(model, done):
+        # retraining from scratch stops at the same round: nothing to add
+        model.set_params(**{way.resource: target})
         return model
     before = model.get_params()[way.warm_start]
     more = target - done if way.kind == "more" else target
