@@ -240,6 +240,17 @@ class HalvingBayesSearchCV(BaseSearch):
         An object following the protocol of :mod:`skbayes.surrogates` is used
         as well.
 
+    cost_aware : bool, default=False
+        Let the model of later brackets trade expected improvement against
+        expected cost: each proposal is the draw with the largest expected
+        improvement per second (Snoek, Larochelle and Adams, 2012), the cost
+        being a kernel regression of ``log`` of the fit times seen at the
+        model's resource level (a continued fit's time scaled to the whole
+        resource), so that of two equally promising candidates the cheaper
+        is chosen. Only with ``surrogate="kde"``. Off by default until the
+        halving benchmark (``docs/benchmarks.md``) says whether it pays: it
+        can steer towards configurations that are cheap rather than good.
+
     random_fraction : float, default=1/3
         Probability that a candidate of a later bracket is drawn uniformly at
         random instead of proposed by the model (BOHB's exploration).
@@ -398,6 +409,7 @@ feature_names_in_
         "random_fraction": [Interval(Real, 0, 1, closed="both")],
         "sampler": [StrOptions(set(SAMPLERS))],
         "resume": ["boolean", StrOptions({"auto"})],
+        "cost_aware": ["boolean"],
     }
 
     #: warm_start with more brackets extends a fitted search
@@ -419,6 +431,7 @@ feature_names_in_
         resume="auto",
         brackets="hyperband",
         surrogate="kde",
+        cost_aware=False,
         random_fraction=1 / 3,
         sampler="sobol",
         scoring=None,
@@ -459,6 +472,7 @@ feature_names_in_
         self.resume = resume
         self.brackets = brackets
         self.surrogate = surrogate
+        self.cost_aware = cost_aware
         self.random_fraction = random_fraction
         self.sampler = sampler
 
@@ -578,6 +592,11 @@ feature_names_in_
                         "since it is part of the searched parameters "
                         f"(search_spaces{'' if len(spaces) == 1 else f'[{i}]'})."
                     )
+        if self.cost_aware and not (isinstance(self.surrogate, str) and self.surrogate == "kde"):
+            raise ValueError(
+                f"cost_aware=True needs surrogate='kde' (the Parzen proposer, which ranks "
+                f"its draws by improvement per second); got surrogate={self.surrogate!r}."
+            )
         plans = self._plans()
         if self.verbose:
             print(f"min_resources_: {self.min_resources_}, max_resources_: {self.max_resources_}")
@@ -594,6 +613,7 @@ feature_names_in_
             resource=self.resource,
             random_fraction=self.random_fraction,
             sampler=self.sampler,
+            cost_aware=self.cost_aware,
             rng=rng,
         )
         strategy.subsample_seed = int(rng.integers(np.iinfo(np.int32).max))
@@ -692,10 +712,30 @@ feature_names_in_
             more["continued"] = ContinuedColumn(wrapper.store, keys, rung.n_resources, self.n_splits_)
         kwargs["more_results"] = more
         scores = super()._evaluate_batch(evaluate_candidates, batch, search_ctx, **kwargs)
+        self.strategy_.note_costs(self._log_costs(rung, scores))
         if wrapper is not None:
             # the promotion is decided: only the promoted keep their fold models
             wrapper.store.keep_only(keys[i] for i in self.strategy_.promotion(scores))
         return scores
+
+    def _log_costs(self, rung, scores):
+        """``log`` of the seconds each candidate of the rung took to reach its resource.
+
+        A continued fit trained ``r_k - r_(k-1)`` of the ``r_k``: its time is
+        scaled to the whole resource, so that costs at one level compare.
+        Failed fits: ``nan``.
+        """
+        results = self._record.results
+        n = len(scores)
+        seconds = np.asarray(results["mean_fit_time"][-n:], dtype=float)
+        continued = np.asarray(results["continued"][-n:], dtype=bool)
+        if rung.rung > 0 and continued.any():
+            previous = self.strategy_.plans[rung.bracket].n_resources[rung.rung - 1]
+            trained = max(rung.n_resources - previous, 1)
+            seconds = np.where(continued, seconds * rung.n_resources / trained, seconds)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.log(np.maximum(seconds, 1e-6))
+        return np.where(np.isfinite(scores), out, np.nan)
 
     def _warn_if_retrained(self, store, keys, rung):
         """Warn (once per fit) when promoted candidates have no fold models to continue."""

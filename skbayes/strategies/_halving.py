@@ -220,6 +220,10 @@ class HalvingStrategy(Strategy):
         bad points, as BOHB requires), at least 3.
     sampler : str, default="sobol"
         Low-discrepancy design of the first bracket.
+    cost_aware : bool, default=False
+        Hand the proposer the log cost of every observation of its level
+        (see :meth:`note_costs`), so that it trades expected improvement
+        against expected cost.
     rng : numpy.random.Generator
 
     Attributes
@@ -234,6 +238,10 @@ class HalvingStrategy(Strategy):
     proposed_by : list of str
         For each candidate that started a bracket: ``"design"``, ``"model"``
         or ``"random"``.
+    costs : dict
+        ``n_resources -> list of float``, aligned with :attr:`observations`:
+        the log of what fitting each candidate to that level cost (``nan``
+        when the search did not say, see :meth:`note_costs`).
     """
 
     def __init__(
@@ -247,6 +255,7 @@ class HalvingStrategy(Strategy):
         random_fraction=1 / 3,
         min_observations=None,
         sampler="sobol",
+        cost_aware=False,
         rng=None,
     ):
         super().__init__(spaces)
@@ -257,7 +266,10 @@ class HalvingStrategy(Strategy):
         self.random_fraction = random_fraction
         self.min_observations = min_observations
         self.sampler = sampler
+        self.cost_aware = cost_aware
         self.rng = np.random.default_rng(rng)
+        self.costs = {}
+        self._noted_costs = None
         self.rung = None
         self.rungs = []
         self.observations = {}
@@ -272,7 +284,7 @@ class HalvingStrategy(Strategy):
 
     # -- the bracket machinery ---------------------------------------------
     _STATE = (
-        "history", "rung", "rungs", "observations", "proposed_by", "rng",
+        "history", "rung", "rungs", "observations", "costs", "proposed_by", "rng",
         "subsample_seed", "_bracket", "_rung_index", "_current", "_iter", "_done",
     )
 
@@ -357,12 +369,28 @@ class HalvingStrategy(Strategy):
         self.history["bracket"].extend([rung.bracket] * n)
         level = self.observations.setdefault(rung.n_resources, [])
         level.extend(zip(subspaces, units, scores))
+        costs = self.__dict__.setdefault("costs", {}).setdefault(rung.n_resources, [])
+        costs.extend([np.nan] * (len(level) - n - len(costs)))  # (a strategy pickled before costs)
+        noted, self._noted_costs = self.__dict__.get("_noted_costs"), None
+        costs.extend(noted if noted is not None and len(noted) == n else [np.nan] * n)
         order = self.promotion(scores)
         if not order:
             self._current = []  # the bracket ends
             return
         self._current = [(subspaces[i], units[i]) for i in order]
         self._rung_index += 1
+
+    def note_costs(self, log_costs):
+        """Say what the rung last asked cost, before :meth:`tell` gives its scores.
+
+        Parameters
+        ----------
+        log_costs : array-like of float
+            Per candidate, in the order asked: the log of the seconds that
+            training it to the rung's resource takes (``nan`` if unknown).
+            Kept in :attr:`costs`; proposals use them with ``cost_aware``.
+        """
+        self._noted_costs = [float(c) for c in np.asarray(log_costs, dtype=float).reshape(-1)]
 
     @property
     def ends_bracket(self):
@@ -408,10 +436,17 @@ class HalvingStrategy(Strategy):
         return max(3, n_cols + 2)
 
     def _model_level(self):
-        """Observations of the highest resource level with enough finite scores."""
+        """Observations ``(subspace, unit, score, log cost)`` of the highest
+        resource level with enough finite scores."""
         need = min(self._min_observations(s) for s in self.spaces)
+        costs = self.__dict__.get("costs", {})
         for level in sorted(self.observations, reverse=True):
-            obs = [o for o in self.observations[level] if np.isfinite(o[2])]
+            known = costs.get(level, [])
+            obs = [
+                (*o, known[i] if i < len(known) else np.nan)
+                for i, o in enumerate(self.observations[level])
+                if np.isfinite(o[2])
+            ]
             if len(obs) >= need:
                 return obs
         return None
@@ -481,8 +516,12 @@ class HalvingStrategy(Strategy):
                 continue
             mask = subs == s
             U = np.asarray([o[1] for o, m in zip(obs, mask) if m])
+            kwargs = {}
+            if self.__dict__.get("cost_aware", False):
+                kwargs["log_costs"] = np.array([o[3] for o, m in zip(obs, mask) if m], dtype=float)
             U_new = np.asarray(
-                self.proposer.propose(self.spaces[s], U, scores[mask], c, self.rng), dtype=float
+                self.proposer.propose(self.spaces[s], U, scores[mask], c, self.rng, **kwargs),
+                dtype=float,
             ).reshape(c, self.spaces[s].n_dims)
             out += [(s, np.clip(u, 0.0, 1.0)) for u in U_new]
         return out
