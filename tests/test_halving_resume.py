@@ -305,6 +305,18 @@ def test_loky_workers_continue_through_a_folder_removed_after_fit(private_tmp):
     assert _folders(private_tmp) == []
 
 
+def test_threads_share_the_fold_models_in_memory(private_tmp):
+    from joblib import parallel_backend
+
+    off = _search(resume=False).fit(X, Y)
+    with parallel_backend("threading", n_jobs=2):
+        on = _search(n_jobs=2).fit(X, Y)
+    _assert_same_search(on, off)
+    assert np.asarray(on.cv_results_["continued"])[_rungs_after_first(on)].all()
+    assert on._fold_models_kept["in_memory"] is True
+    assert _folders(private_tmp) == []
+
+
 def test_dask_local_cluster_continues(private_tmp):
     distributed = pytest.importorskip("distributed")
     from joblib import parallel_backend

@@ -159,9 +159,9 @@ class HalvingBayesSearchCV(BaseSearch):
         it cannot continue. ``False``: every rung trains from scratch, as
         scikit-learn's halving does.
 
-        Estimator by estimator (also as the last step of a
-        :class:`~sklearn.pipeline.Pipeline`, whose other steps are fitted
-        again on the same fold and must be deterministic):
+        Estimator by estimator (their subclasses included, and also as the
+        last step of a :class:`~sklearn.pipeline.Pipeline`, whose other
+        steps are fitted again on the same fold and must be deterministic):
 
         - ``HistGradientBoostingClassifier/Regressor`` over ``max_iter``:
           exact (the same predictions as training ``max_iter`` rounds from
