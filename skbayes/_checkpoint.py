@@ -1,11 +1,21 @@
 """Checkpoint files and the fingerprints that decide whether one can be resumed.
 
-A checkpoint is a pickled dict (see ``BaseSearch._snapshot``) holding every
-candidate evaluated so far with the raw per-fold results scikit-learn builds
-``cv_results_`` from, the CV splits, the strategy object, and fingerprints of
-the search settings and of the data. It is written atomically: to a temporary
-file in the same folder, flushed to disk, then moved over the old one with
-``os.replace``, so a crash while writing leaves the previous checkpoint whole.
+A checkpoint file holds one snapshot (see ``BaseSearch._snapshot``) per data
+fingerprint: the searches of a nested cross-validation
+(``cross_val_score(search, X, y)``), clones fitted on other data, share
+the file, each resuming its own entry. A snapshot is plain data: every
+candidate evaluated so far with the raw per-fold results scikit-learn
+builds ``cv_results_`` from, the sizes and scores of the batches (which the
+strategy is rebuilt from, by replaying them), the CV splits, the root seed,
+and fingerprints of the search settings and of the data. No live object of
+skbayes is stored, so a file outlives changes to our classes.
+
+The file is written atomically: to a temporary file in the same folder,
+flushed to disk, then moved over the old one with ``os.replace``, so a crash
+while writing leaves the previous checkpoint whole. Searches in several
+processes of one machine (an outer ``cross_val_score`` with ``n_jobs``)
+take turns through a lock file in the temporary folder, so that none loses
+another's entry.
 
 The user's own objects among the values of the search space (estimators as
 categories, say) are not pickled: the file names them by their place in the
@@ -15,6 +25,9 @@ space, and loading gives back the very objects of the search that resumes it
 Checkpoints are pickles: load only files you wrote yourself.
 """
 
+import contextlib
+import hashlib
+import io
 import math
 import numbers
 import os
@@ -25,7 +38,8 @@ import joblib
 import numpy as np
 
 FORMAT = "skbayes-checkpoint"
-VERSION = 2  # 2: the root seed kept, user values by reference, no failed batches apart
+VERSION = 3  # 3: one entry per data fingerprint, the strategy replayed from the batches
+# 2: the root seed kept, user values by reference, no failed batches apart
 
 # what a space value is stored as when it is one of the user's objects
 _USER_VALUE = "skbayes-user-value"
@@ -61,41 +75,52 @@ NOT_FINGERPRINTED = frozenset(
 
 
 def save(path, snapshot, *, fsync=True, user_values=()):
-    """Write ``snapshot`` to ``path`` atomically.
+    """Write ``snapshot`` into the file ``path`` atomically, beside the others' entries.
+
+    The snapshot becomes the file's entry for its data fingerprint
+    (``snapshot["data"]``), replacing the one written before; the entries
+    of other data are kept as they are.
 
     Parameters
     ----------
     path : str or os.PathLike
     snapshot : dict
         What ``BaseSearch._snapshot`` returns.
-    user_values : sequence, default=()
-        The user's objects among the space's values: stored by their index.
     fsync : bool, default=True
         Flush the file to disk before it replaces the old one, so that the
         checkpoint also survives a power cut or an OS crash (the move alone
         protects it from a crash of the process).
+    user_values : sequence, default=()
+        The user's objects among the space's values: stored by their index.
     """
     path = os.fspath(path)
+    buffer = io.BytesIO()
+    _Pickler(buffer, user_values).dump(snapshot)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _Pickler(f, user_values).dump({"format": FORMAT, "version": VERSION, **snapshot})
-            f.flush()
-            if fsync:
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+    with _locked(path):
+        entries = dict(_entries(path))
+        entries[snapshot.get("data")] = buffer.getvalue()
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump({"format": FORMAT, "version": VERSION, "entries": entries}, f,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+                f.flush()
+                if fsync:
+                    os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        _last_written[os.path.abspath(path)] = (_signature(path), entries)
 
 
-def load(path, user_values=()):
-    """Read a checkpoint written by :func:`save`.
+def load(path, data, user_values=()):
+    """The snapshot of the file ``path`` for the data fingerprint ``data``, or None.
 
     ``user_values`` are the objects the file refers to by index (those of
     the search that resumes it).
@@ -107,23 +132,95 @@ def load(path, user_values=()):
     """
     path = os.fspath(path)
     advice = "Delete it (or use CheckpointSaver(..., resume=False)) to start the search over."
-    try:
-        with open(path, "rb") as f:
-            data = _Unpickler(f, user_values).load()
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means corrupted
-        raise ValueError(
-            f"The checkpoint {path!r} is corrupted or is not an skbayes checkpoint "
-            f"({type(exc).__name__}: {exc}). {advice}"
-        ) from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    with _locked(path):
+        try:
+            with open(path, "rb") as f:
+                content = pickle.load(f)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means corrupted
+            raise ValueError(
+                f"The checkpoint {path!r} is corrupted or is not an skbayes checkpoint "
+                f"({type(exc).__name__}: {exc}). {advice}"
+            ) from exc
+    if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise ValueError(f"The file {path!r} is not an skbayes checkpoint. {advice}")
-    if data.get("version") != VERSION:
+    if content.get("version") != VERSION:
         raise ValueError(
-            f"The checkpoint {path!r} has format version {data.get('version')!r}; this "
+            f"The checkpoint {path!r} has format version {content.get('version')!r}; this "
             f"version of skbayes reads version {VERSION}. {advice}"
         )
-    data["source"] = f"the checkpoint {path!r}"
-    return data
+    entry = content["entries"].get(data)
+    if entry is None:
+        return None
+    try:
+        snapshot = _Unpickler(io.BytesIO(entry), user_values).load()
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(
+            f"The checkpoint {path!r} is corrupted ({type(exc).__name__}: {exc}). {advice}"
+        ) from exc
+    snapshot["source"] = f"the checkpoint {path!r}"
+    return snapshot
+
+
+# what this process last wrote to each file: (its stat signature, its entries),
+# so that a search writing after every batch reads the file again only when
+# another process wrote to it in between
+_last_written = {}
+
+
+def _signature(path):
+    st = os.stat(path)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _entries(path):
+    """The raw entries of an existing checkpoint file ({} if none or unreadable)."""
+    try:
+        signature = _signature(path)
+    except OSError:
+        return {}
+    known = _last_written.get(os.path.abspath(path))
+    if known is not None and known[0] == signature:
+        return known[1]
+    try:
+        with open(path, "rb") as f:
+            content = pickle.load(f)
+        entries = content["entries"] if content.get("version") == VERSION else {}
+    except Exception:  # noqa: BLE001 - a file that resume=False overwrites
+        return {}
+    return dict(entries) if isinstance(entries, dict) else {}
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """Hold an exclusive lock on ``path`` (one lock file per checkpoint, in the temp folder).
+
+    Processes of one machine take turns (``fcntl.flock`` on POSIX,
+    ``msvcrt.locking`` on Windows); a lock held by a process that dies is
+    released with it.
+    """
+    name = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:20]
+    folder = os.path.join(tempfile.gettempdir(), "skbayes-locks")
+    os.makedirs(folder, exist_ok=True)
+    fd = os.open(os.path.join(folder, name + ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        fcntl = None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        else:
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    finally:
+        os.close(fd)  # closing also releases a flock
 
 
 # -- CV splits ----------------------------------------------------------------------

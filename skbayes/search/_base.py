@@ -263,7 +263,7 @@ class BaseSearch(_Resumable, BaseSearchCV):
             seed = snapshot["seed"]
         record.seed = seed
         try:
-            strategy = self._start_strategy(spaces, np.random.default_rng(seed), snapshot)
+            strategy = self._start_strategy(spaces, seed, snapshot)
         except BaseException:
             del self._record  # a snapshot that cannot be resumed: nothing ran
             raise
@@ -290,11 +290,13 @@ class BaseSearch(_Resumable, BaseSearchCV):
             n_batches, last = 0, begin
             with _sklearn_compat.collect_fit_failures(self, record.count_new_fits):
                 while not stop:
-                    batch = strategy.ask(self._batch_size(n_workers))
+                    n = self._batch_size(n_workers)
+                    batch = strategy.ask(n)
                     if not batch:
                         break
                     scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx)
                     strategy.tell(batch, scores)
+                    record.batches.append((n, scores.tolist()))
                     n_batches += 1
                     now = time.perf_counter()
                     state = self._state(begin, n_batches=n_batches, batch_size=len(batch), batch_time=now - last)

@@ -27,6 +27,9 @@ class _Record:
         self.user_values = None  # the user's objects among the space's values
         self.warnings = []  # the non-finite-score warning of the last formatting
         self.n_candidates = 0
+        # every batch told to the strategy, in order: (n asked for, scores
+        # told), what a resumed search rebuilds its strategy from
+        self.batches = []
         self.replayed = None  # (params, out, more_results) taken from a snapshot
         self.merged = None  # the lists of the last _format_results, merged
         self.splits = None  # the CV splits of this fit: list of (train, test)
@@ -45,6 +48,7 @@ class _Record:
         if params:
             self.replayed = (params, out, {k: list(v) for k, v in snapshot["more_results"].items()})
         self.n_candidates = self.n_replayed = snapshot["n_candidates"]
+        self.batches = [(n, list(scores)) for n, scores in snapshot["batches"]]
 
     def packed_splits(self):
         """The splits as :func:`skbayes._checkpoint.pack_splits` stores them (cached)."""
