@@ -283,3 +283,19 @@ def test_a_snapshot_proposed_otherwise_keeps_its_results(data):
     params = search.cv_results_["params"]
     assert len(params) == 6 and params[0] == {"C": 5.0}
     assert len({p["C"] for p in params}) == 6
+
+
+@pytest.mark.parametrize("name", SEARCH_NAMES)
+def test_stop_reason_is_always_a_string(name, data):
+    X, y = data
+    space = {"C": Real(0.1, 10.0, prior="log-uniform")}
+    search = SEARCHES[name](LogisticRegression(), space, cv=2).fit(X, y)
+    assert isinstance(search.stop_reason_, str) and search.stop_reason_
+
+    def interrupt(state):
+        raise KeyboardInterrupt
+
+    search = SEARCHES[name](LogisticRegression(), space, cv=2, callbacks=[interrupt])
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert search.stop_reason_.startswith("interrupted by KeyboardInterrupt after ")

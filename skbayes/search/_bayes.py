@@ -152,8 +152,10 @@ feature_names_in_
         candidate's point of the unit cube and told score,
         ``strategy_.surrogates_`` the last fitted surrogates.
 
-    stop_reason_ : str or None
-        Why a callback stopped the search, None if none did.
+    stop_reason_ : str
+        Why the search stopped: the message of the callback that stopped it,
+        the budget spent, every candidate of a finite space proposed, or the
+        exception that interrupted ``fit``.
 
     n_replayed_ : int
         Candidates taken from a checkpoint or the previous fit

@@ -1,8 +1,21 @@
-"""Fit-time checks of what a user gives a search: callbacks, estimator parameters."""
+"""Fit-time checks of what a user gives a search: the space, callbacks, estimator parameters."""
 
 import difflib
 
+import numpy as np
 from sklearn.base import clone
+
+from ..space import compile_search_spaces
+
+
+def _check_search_spaces(search_spaces, estimator):
+    """The compiled subspaces, each checked to hold parameters the estimator takes."""
+    spaces = compile_search_spaces(search_spaces)
+    for i, space in enumerate(spaces):
+        where = "search_spaces" if isinstance(search_spaces, dict) else f"search_spaces[{i}]"
+        sample = space.from_unit(np.full((1, space.n_dims), 0.5))[0]
+        _check_estimator_accepts(estimator, sample, where)
+    return spaces
 
 
 def _check_callbacks(callbacks):

@@ -312,5 +312,7 @@ feature_names_in_
             if isinstance(strategy, (GeneticAlgorithm, CMAESStrategy)):
                 self.history_ = strategy.generation_history()
                 self.n_generations_ = strategy.generation
-                if getattr(self, "stop_reason_", None) is None:  # no callback stopped it
-                    self.stop_reason_ = strategy.should_stop() or "interrupted"
+
+    def _why_done(self, strategy):
+        """The generation budget, ``patience``, ``target_score`` or a finite space exhausted."""
+        return strategy.should_stop() or super()._why_done(strategy)

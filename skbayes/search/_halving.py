@@ -251,8 +251,10 @@ feature_names_in_
     fit_errors_ : dict of int -> str
         Rows of ``cv_results_`` for which at least one fit failed.
 
-    stop_reason_ : str or None
-        Why a callback stopped the search, None if none did.
+    stop_reason_ : str
+        Why the search stopped: the message of the callback that stopped it,
+        the budget spent, every candidate of a finite space proposed, or the
+        exception that interrupted ``fit``.
 
     n_replayed_ : int
         Rows taken from a checkpoint or the previous fit without being refitted.

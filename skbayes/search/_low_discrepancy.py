@@ -136,8 +136,10 @@ feature_names_in_
         The design; ``strategy_.history`` holds each evaluated candidate's
         point of the unit cube and score.
 
-    stop_reason_ : str or None
-        Why a callback stopped the search, None if none did.
+    stop_reason_ : str
+        Why the search stopped: the message of the callback that stopped it,
+        the budget spent, every candidate of a finite space proposed, or the
+        exception that interrupted ``fit``.
 
     n_replayed_ : int
         Candidates taken from a checkpoint or the previous fit

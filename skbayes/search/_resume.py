@@ -13,12 +13,14 @@ import numbers
 import warnings
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_method_params, _num_samples, indexable
 
 from .. import _checkpoint
+from ..callbacks import Callback
 from ..space import compile_search_spaces
 from ..strategies._base import Strategy
-from ._record import _user_values
+from ._record import _Record, _user_values
 
 
 class _Resumable:
@@ -47,6 +49,40 @@ class _Resumable:
             (np.asarray(train), np.asarray(test))
             for train, test in self._checked_cv_orig.split(X, y, **routed.splitter.split)
         ]
+
+    def _start(self, spaces, callbacks):
+        """This fit's record and strategy: fresh, or rebuilt from a snapshot.
+
+        The snapshot is the fitted search's own with ``warm_start=True``, else
+        the first a callback restores (a checkpoint).
+        """
+        own = self.__dict__.get("_search_record_")
+        record = self._record = _Record(self.error_score)
+        record.user_values = self._user_values(spaces)
+        record.fingerprint = _checkpoint.settings_fingerprint(self)
+        record.data = self._data_fingerprint()
+        record.splits = self._compute_splits()
+        snapshot = own if self.warm_start else None
+        for cb in callbacks if snapshot is None else ():
+            snapshot = cb.restore(self) if isinstance(cb, Callback) else None
+            if snapshot is not None:
+                break
+        # the root seed of the search: drawn once, kept in the snapshot, so that
+        # a search extended by warm_start replays its first proposals also
+        # with random_state=None
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        if snapshot is not None and snapshot.get("seed") is not None:
+            seed = snapshot["seed"]
+        record.seed = seed
+        try:
+            strategy = self._start_strategy(spaces, seed, snapshot)
+        except BaseException:
+            del self._record  # a snapshot that cannot be resumed: nothing ran
+            raise
+        # the previous fit's record now lives on in this fit's (a refused
+        # snapshot above leaves it in place, for a retry on the right data)
+        self.__dict__.pop("_search_record_", None)
+        return strategy
 
     def _start_strategy(self, spaces, seed, snapshot):
         """A new strategy: fresh, the snapshot's (resume) or one extending it (warm start).
