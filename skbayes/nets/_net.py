@@ -23,7 +23,6 @@ What the classes here add to skorch's ``NeuralNetClassifier`` and
 """
 
 import contextlib
-import difflib
 import inspect
 import random
 import signal
@@ -53,6 +52,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._suggest import did_you_mean, hint_for
 from ._devices import (
     GPUSlots,
     check_parallel_fits,
@@ -269,8 +269,7 @@ class _TunableNet:
                     continue
                 suggestion = prefix + "__" + key[len(prefix) :].lstrip("_")
                 raise ValueError(
-                    f"{key!r} is not a parameter of {type(self).__name__} "
-                    f"(did you mean {suggestion!r}?)."
+                    f"{key!r} is not a parameter of {type(self).__name__}{hint_for(suggestion)}."
                 )
         for prefix, target, supplied in self._routed_targets(params):
             accepted = _init_parameters(target)
@@ -288,8 +287,7 @@ class _TunableNet:
                 if accepted is None or name in accepted:
                     continue
                 legal = sorted(set(accepted) - supplied)
-                close = difflib.get_close_matches(name, legal, n=1, cutoff=0.6)
-                hint = f" (did you mean {prefix + '__' + close[0]!r}?)" if close else ""
+                hint = did_you_mean(name, {n: f"{prefix}__{n}" for n in legal})
                 raise ValueError(
                     f"{key!r} is not a parameter of {prefix} {target.__name__}{hint}. "
                     f"Its parameters are {[f'{prefix}__{n}' for n in legal]}."
