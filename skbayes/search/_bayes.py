@@ -1,11 +1,11 @@
 """BayesSearchCV: a surrogate model chooses each next candidate."""
 
-import difflib
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from .._suggest import did_you_mean
 from ..acquisition import ACQUISITIONS
 from ..strategies._bayes import Optimizer
 from ..surrogates import SURROGATES
@@ -255,8 +255,7 @@ feature_names_in_
         extra = dict(self.optimizer_kwargs or {})
         for key in extra:
             if key not in self._optimizer_keywords:
-                close = difflib.get_close_matches(str(key), self._optimizer_keywords, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(key, self._optimizer_keywords)
                 raise ValueError(
                     f"optimizer_kwargs: {key!r} is not a keyword it may set{hint}; the legal "
                     f"keywords are {list(self._optimizer_keywords)} (the others are "

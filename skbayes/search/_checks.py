@@ -1,10 +1,9 @@
 """Fit-time checks of what a user gives a search: the space, callbacks, estimator parameters."""
 
-import difflib
-
 import numpy as np
 from sklearn.base import clone
 
+from .._suggest import close_matches, hint_for
 from ..space import compile_search_spaces
 
 
@@ -87,11 +86,11 @@ def _suggest(estimator, name, value, valid):
         for p in sorted(prefixes, key=len, reverse=True)
         if name.startswith(p + "_") and not name.startswith(p + "__") and len(name) > len(p) + 1
     ]
-    guesses += difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    guesses += close_matches(name, valid, n=3, cutoff=0.5)
     for guess in guesses:
         try:
             clone(estimator).set_params(**{guess: value})
         except Exception:  # noqa: BLE001
             continue
-        return f" (did you mean {guess!r}?)"
+        return hint_for(guess)
     return ""
