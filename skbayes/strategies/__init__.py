@@ -8,7 +8,10 @@ what it proposes). The modules here are private; the public paths are
 
 - ``_base``: the protocol (:class:`Strategy`: ask, tell, candidates matched by value);
 - ``_bayes``: the :class:`~skbayes.optimizer.Optimizer` and its score warp;
-- ``_evolution``: genetic operators, the GA and CMA-ES;
+- ``_generational``: generations, duplicates and stop criteria of the GA and CMA-ES;
+- ``_operators``: the evolutionary operators on unit-cube points (reflect, crossover, ...);
+- ``_ga``: the genetic algorithm;
+- ``_cmaes``: the CMA-ES engine and its strategy;
 - ``_halving``: successive halving and Hyperband brackets;
 - ``_proposers``: the models that propose the candidates of later brackets.
 """
