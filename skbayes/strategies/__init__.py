@@ -7,7 +7,7 @@ what it proposes). The modules here are private; the public paths are
 (genetic algorithm, CMA-ES):
 
 - ``_base``: the protocol (:class:`Strategy`: ask, tell, candidates matched by value);
-- ``_bayes``: the :class:`~skbayes.optimizer.Optimizer` and its score warp;
+- ``_bayes``: the :class:`~skbayes.optimizer.Optimizer` (a surrogate per subspace, batches by constant liar);
 - ``_generational``: generations, duplicates and stop criteria of the GA and CMA-ES;
 - ``_operators``: the evolutionary operators on unit-cube points (reflect, crossover, ...);
 - ``_ga``: the genetic algorithm;
