@@ -44,8 +44,8 @@ import numpy as np
 
 from ._acq_optim import _candidates, _has_room, best_sampled, maximise_acquisition
 from ._base import Strategy
+from ._design import LowDiscrepancyDesign
 from ..acquisition import get_acquisition
-from ..sampling import LowDiscrepancyDesign
 from ..space import Space, compile_search_spaces
 from ..surrogates import make_surrogate
 from ..surrogates._base import _encode

@@ -11,9 +11,9 @@ import warnings
 
 import numpy as np
 
+from ._design import LowDiscrepancyDesign
 from ._generational import _GenerationalStrategy
 from ._operators import _fitness, crossover, gene_kinds, mutate, tournament_select
-from ..sampling import LowDiscrepancyDesign
 
 __all__ = ["GeneticAlgorithm"]
 
