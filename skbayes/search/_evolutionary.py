@@ -5,7 +5,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..strategies._evolution import CMAESStrategy, GeneticAlgorithm
+from ..strategies._cmaes import CMAESStrategy
+from ..strategies._ga import GeneticAlgorithm
 from ._base import BaseSearch
 
 

@@ -5,7 +5,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..sampling import SAMPLERS, LowDiscrepancyDesign
+from ..sampling import SAMPLERS
+from ..strategies._design import LowDiscrepancyDesign
 from ._base import BaseSearch
 
 
