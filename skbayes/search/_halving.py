@@ -1,5 +1,6 @@
 """HalvingBayesSearchCV: successive halving and Hyperband with model-based brackets (BOHB)."""
 
+import copy
 from math import ceil
 from numbers import Integral, Real
 
@@ -58,9 +59,15 @@ class _SubsampleSplitter:
 
 
 def make_proposer(surrogate):
-    """The proposer of later brackets for ``surrogate`` (see :mod:`skbayes.strategies`)."""
+    """The proposer of later brackets for ``surrogate`` (see :mod:`skbayes.strategies`).
+
+    A proposer (an object with ``propose(space, U, scores, n, rng)``) is used
+    as it is, a copy of it; a surrogate name or object is wrapped.
+    """
     if isinstance(surrogate, str) and surrogate == "kde":
         return ParzenProposer()
+    if callable(getattr(surrogate, "propose", None)) and not hasattr(surrogate, "fit"):
+        return copy.deepcopy(surrogate)
     return SurrogateProposer(surrogate)
 
 
@@ -159,7 +166,12 @@ class HalvingBayesSearchCV(BaseSearch):
         the best of 64 draws around the best points, which suits the few,
         similar points of a high rung.
         An object following the protocol of :mod:`skbayes.surrogates` is used
-        as well.
+        as well, and so is a proposer: an object with a method
+        ``propose(space, U, scores, n, rng)`` returning ``n`` unit-cube points,
+        such as :class:`skbayes.strategies.ParzenProposer` with other settings
+        (``ParzenProposer(gamma=0.25)``) or
+        :class:`skbayes.strategies.SurrogateProposer` (a surrogate with another
+        acquisition).
 
     random_fraction : float, default=1/3
         Probability that a candidate of a later bracket is drawn uniformly at
@@ -314,7 +326,7 @@ feature_names_in_
         "max_n_samples": [Interval(Integral, 0, None, closed="neither"), StrOptions({"auto"}), None],
         "aggressive_elimination": ["boolean"],
         "brackets": [Interval(Integral, 1, None, closed="left"), StrOptions({"hyperband"})],
-        "surrogate": [StrOptions(set(SURROGATES)), HasMethods(["fit"])],
+        "surrogate": [StrOptions(set(SURROGATES)), HasMethods(["fit"]), HasMethods(["propose"])],
         "random_fraction": [Interval(Real, 0, 1, closed="both")],
         "sampler": [StrOptions(set(SAMPLERS))],
     }

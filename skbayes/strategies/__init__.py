@@ -5,7 +5,8 @@ nothing of cross-validation (the searches in :mod:`skbayes.search` evaluate
 what it proposes). The modules here are private; the public paths are
 :mod:`skbayes.optimizer` (Bayesian optimisation), :mod:`skbayes.evolution`
 (genetic algorithm, CMA-ES) and :mod:`skbayes.sampling` (the low-discrepancy
-design, also exported here):
+design, also exported here); the proposers of
+:class:`~skbayes.HalvingBayesSearchCV`'s later brackets are exported here:
 
 - ``_base``: the protocol (:class:`Strategy`: ask, tell, candidates matched by value);
 - ``_design``: :class:`~skbayes.sampling.LowDiscrepancyDesign`, a design handed out in batches;
@@ -20,5 +21,6 @@ design, also exported here):
 """
 
 from ._design import LowDiscrepancyDesign
+from ._proposers import ParzenProposer, SurrogateProposer
 
-__all__ = ["LowDiscrepancyDesign"]
+__all__ = ["LowDiscrepancyDesign", "ParzenProposer", "SurrogateProposer"]
