@@ -46,8 +46,9 @@ dimensions only, points that decode to a candidate already in the design are
 replaced by further points of the sequence, so no candidate is fitted twice.
 
 :class:`LowDiscrepancyDesign`, the ask/tell strategy that hands such a design
-out in batches, lives with the other strategies (``skbayes.strategies``) and
-is imported from here on first use.
+out in batches, lives with the other strategies (``skbayes.strategies``); the
+package gives it this module's name as well (``from skbayes.sampling import
+LowDiscrepancyDesign``), without this module importing the strategies.
 """
 
 import math
@@ -56,7 +57,7 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
-__all__ = ["SAMPLERS", "make_engine", "unit_design", "LowDiscrepancyDesign"]
+__all__ = ["SAMPLERS", "make_engine", "unit_design"]
 
 SAMPLERS = ("sobol", "halton", "hammersley", "lhs", "poisson-disk", "random")
 
@@ -257,23 +258,3 @@ def unit_design(space, n, *, sampler="sobol", scramble=True, rng=None):
     while len(keep) < n:  # pathological priors: fall back on uniform draws
         add(rng.random((n, space.n_dims)))
     return np.asarray(keep)
-
-
-def __getattr__(name):
-    """``LowDiscrepancyDesign``, imported from the strategies on first use (PEP 562).
-
-    The design strategy lives with the other strategies
-    (``skbayes.strategies._design``) and is built on this module, so this
-    module does not import it when it is loaded; ``from skbayes.sampling
-    import LowDiscrepancyDesign`` still gives it.
-    """
-    if name == "LowDiscrepancyDesign":
-        from .strategies._design import LowDiscrepancyDesign
-
-        globals()[name] = LowDiscrepancyDesign
-        return LowDiscrepancyDesign
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
