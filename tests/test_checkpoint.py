@@ -169,7 +169,7 @@ def test_corrupted_checkpoint_is_refused(tmp_path, reference):
 
 
 def test_a_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
-    from skbayes import _checkpoint
+    from skbayes.callbacks import _checkpoint
 
     ckpt = tmp_path / "search.ckpt"
     _search(ckpt=ckpt, n_iter=4).fit(X, y)

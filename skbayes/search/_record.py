@@ -10,7 +10,7 @@ values of the space.
 import re
 import warnings
 
-from .. import _checkpoint
+from ..callbacks import _checkpoint
 from . import _sklearn_compat
 
 # scikit-learn warns about non-finite mean scores each time it formats the
@@ -59,7 +59,7 @@ class _Record:
         self.batches = [(n, list(scores)) for n, scores in snapshot["batches"]]
 
     def packed_splits(self):
-        """The splits as :func:`skbayes._checkpoint.pack_splits` stores them (cached)."""
+        """The splits as :func:`skbayes.callbacks._checkpoint.pack_splits` stores them (cached)."""
         if self.splits is None:
             return None
         if getattr(self, "_packed", (None,))[0] is not self.splits:

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_method_params, _num_samples, indexable
 
-from .. import _checkpoint
+from ..callbacks import _checkpoint
 from ..callbacks import Callback
 from ..space import compile_search_spaces
 from ..strategies._base import Strategy

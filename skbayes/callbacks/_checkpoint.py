@@ -37,6 +37,8 @@ import tempfile
 import joblib
 import numpy as np
 
+from ._base import Callback
+
 FORMAT = "skbayes-checkpoint"
 VERSION = 3  # 3: one entry per data fingerprint, the strategy replayed from the batches
 # 2: the root seed kept, user values by reference, no failed batches apart
@@ -351,3 +353,63 @@ def _sampled(a):
     step = math.ceil(int(np.prod(shape)) / SAMPLED_ABOVE)
     rows = a.iloc[::step] if hasattr(a, "iloc") else a[::step]
     return ("sampled", tuple(shape), step, rows)
+
+
+# -- the callback ----------------------------------------------------------------
+
+
+class CheckpointSaver(Callback):
+    """Save the search after every batch; resume from the file when it exists.
+
+    After every batch, writes everything evaluated so far (the candidates with
+    their per-fold results, the CV splits, the batches the strategy is rebuilt
+    from) to ``path``, atomically: a crash, even ``kill -9``, never leaves a
+    corrupted file, and at most the batch in flight is lost. Fitting the same
+    search again with the same ``path`` resumes it: the candidates in the file
+    are not refitted, and ``cv_results_`` ends the same as if the search had
+    never stopped. A checkpoint written by a search with other settings
+    (estimator, space, scoring, cv, random_state, ...) is refused with an
+    error naming what differs; one with a smaller budget (``n_iter``,
+    ``generations``, ``brackets``) is extended when the search has
+    ``warm_start=True``.
+
+    The file keeps one entry per data set (``X``, ``y`` and fit parameters,
+    by their fingerprint): a search fitted on other data starts its own
+    entry, so that the clones of a nested cross-validation
+    (``cross_val_score(search, X, y)``, also with ``n_jobs``) share one file
+    and each resumes its own outer fold.
+
+    The file is a pickle: load only checkpoints you wrote yourself.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file.
+    resume : bool, default=True
+        Resume from ``path`` when it holds an entry for this data; False starts
+        over and overwrites that entry.
+    fsync : bool, default=True
+        Flush each checkpoint to disk before it replaces the previous one (a
+        few milliseconds per batch), so that it also survives a power cut or
+        an OS crash. Without, it still survives any crash of the process.
+
+    Examples
+    --------
+    >>> from skbayes.callbacks import CheckpointSaver
+    >>> saver = CheckpointSaver("search.ckpt")
+    """
+
+    def __init__(self, path, *, resume=True, fsync=True):
+        self.path = path
+        self.resume = resume
+        self.fsync = fsync
+
+    def restore(self, search):
+        if self.resume and os.path.exists(self.path):
+            return load(self.path, search._data_key(), user_values=search._user_values())
+        return None
+
+    def on_batch_end(self, state):
+        search = state.search
+        save(self.path, state.snapshot(), fsync=self.fsync, user_values=search._user_values())
+        return False
