@@ -351,6 +351,7 @@ def test_later_brackets_do_not_repeat_candidates_of_a_finite_space():
     assert len(first) == 6 and len(set(first)) == 6  # 6 candidates in all, none twice
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_proposer_instance_proposes_the_later_brackets():
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression
