@@ -33,7 +33,8 @@ import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from skbayes import BayesSearchCV, LowDiscrepancySearchCV, _checkpoint
+from skbayes import BayesSearchCV, LowDiscrepancySearchCV
+from skbayes.callbacks import _checkpoint
 from skbayes.callbacks import CheckpointSaver
 from skbayes.space import Real
 

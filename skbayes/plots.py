@@ -321,7 +321,7 @@ def _surrogate_of(search, subspace):
             f"plot_objective needs a fitted BayesSearchCV (its surrogate model); "
             f"got {type(search).__name__}."
         )
-    from .strategies._bayes import _encode
+    from .surrogates._base import _encode
 
     strategy = copy.deepcopy(strategy)  # fitting a surrogate draws from its rng
     told = np.asarray(strategy.history["score"], dtype=float)

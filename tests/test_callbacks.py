@@ -91,7 +91,7 @@ def test_callbacks_see_every_batch(reference_scores):
         assert n == i + 1 and planned == 16 and size == 1 and elapsed >= 0
         assert best == pytest.approx(np.max(reference_scores[: i + 1]))
         assert best_params == search.cv_results_["params"][int(np.argmax(reference_scores[: i + 1]))]
-    assert search.stop_reason_ is None
+    assert search.stop_reason_ == "budget spent: 16 candidates evaluated."
 
 
 def test_a_function_returning_true_stops_after_its_batch():

@@ -169,7 +169,7 @@ def test_corrupted_checkpoint_is_refused(tmp_path, reference):
 
 
 def test_a_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
-    from skbayes import _checkpoint
+    from skbayes.callbacks import _checkpoint
 
     ckpt = tmp_path / "search.ckpt"
     _search(ckpt=ckpt, n_iter=4).fit(X, y)
@@ -211,11 +211,13 @@ def test_checkpoint_of_another_search_is_refused(tmp_path, change, match):
         _search(ckpt=ckpt).set_params(**change).fit(X, y)
 
 
-def test_checkpoint_on_other_data_or_search_class_is_refused(tmp_path):
+def test_checkpoint_keeps_an_entry_per_data_and_refuses_another_search_class(tmp_path):
     ckpt = tmp_path / "search.ckpt"
     _search(ckpt=ckpt).fit(X, y)
-    with pytest.raises(ValueError, match="fitted on other data"):
-        _search(ckpt=ckpt).fit(X + 1, y)
+    # other data: a search of its own in the same file, the first one kept
+    assert _search(ckpt=ckpt).fit(X + 1, y).n_replayed_ == 0
+    assert _search(ckpt=ckpt).fit(X, y).n_replayed_ == 8
+    assert _search(ckpt=ckpt).fit(X + 1, y).n_replayed_ == 8
     other = SEARCHES["evolutionary"] if "evolutionary" in SEARCHES else None
     if other is not None:
         search = other(CountingClassifier(), SPACE, cv=2, callbacks=[CheckpointSaver(ckpt)])

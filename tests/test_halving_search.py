@@ -349,3 +349,27 @@ def test_later_brackets_do_not_repeat_candidates_of_a_finite_space():
     res = search.cv_results_
     first = [tuple(sorted(p.items())) for p, r in zip(res["params"], res["n_resources"]) if r == 1]
     assert len(first) == 6 and len(set(first)) == 6  # 6 candidates in all, none twice
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_proposer_instance_proposes_the_later_brackets():
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from skbayes import HalvingBayesSearchCV
+    from skbayes.space import Real
+    from skbayes.strategies import ParzenProposer
+
+    X, y = make_classification(n_samples=120, random_state=0)
+    proposer = ParzenProposer(gamma=0.3)
+    search = HalvingBayesSearchCV(
+        LogisticRegression(), {"C": Real(1e-3, 1e2, prior="log-uniform")}, resource="max_iter",
+        max_resources=40, min_resources=5, factor=2, brackets=3, surrogate=proposer, random_state=0, cv=2,
+    ).fit(X, y)
+    assert search.get_params()["surrogate"] is proposer  # stored as given, not mutated
+    assert "model" in search.strategy_.proposed_by
+    reference = HalvingBayesSearchCV(
+        LogisticRegression(), {"C": Real(1e-3, 1e2, prior="log-uniform")}, resource="max_iter",
+        max_resources=40, min_resources=5, factor=2, brackets=3, surrogate="kde", random_state=0, cv=2,
+    ).fit(X, y)
+    assert search.cv_results_["params"] != reference.cv_results_["params"]  # gamma 0.3, not 0.15

@@ -204,7 +204,7 @@ def test_bad_arguments_raise_clear_errors(kwargs, error, match):
 
 
 def test_score_warping_keeps_the_order_and_tames_a_long_tail():
-    from skbayes.strategies._bayes import _ScoreWarp
+    from skbayes.surrogates._warp import _ScoreWarp
 
     rng = np.random.default_rng(0)
     y = -np.exp(3 * rng.random(40))  # a few very bad scores, most close to the best

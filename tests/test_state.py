@@ -209,3 +209,93 @@ def test_checkpoint_resume_gives_back_the_users_objects(name, data, tmp_path):
         assert any(p["clf"] is m for m in models)
     for p in resumed.strategy_.history["params"]:
         assert any(p["clf"] is m for m in models)
+
+
+# -- item 6: a checkpoint under nested cross-validation ----------------------------
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_checkpoint_under_nested_cross_validation(data, tmp_path, n_jobs):
+    from sklearn.model_selection import cross_val_score
+
+    from skbayes.callbacks import CheckpointSaver
+
+    X, y = data
+    path = tmp_path / "search.ckpt"
+    space = {"C": Real(1e-2, 1e2, prior="log-uniform")}
+
+    def search(callbacks=None):
+        return BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, random_state=0, callbacks=callbacks)
+
+    plain = cross_val_score(search(), X, y, cv=3)
+    saved = cross_val_score(search([CheckpointSaver(path)]), X, y, cv=3, n_jobs=n_jobs)
+    np.testing.assert_array_equal(saved, plain)  # no outer fold refused
+    CountingSVC.fits = 0
+    # each outer fold resumes its own entry of the shared file: nothing refitted
+    # but the best candidate of each fold
+    again = cross_val_score(
+        BayesSearchCV(CountingSVC(), {"C": Real(1e-2, 1e2, prior="log-uniform")}, n_iter=3, cv=2,
+                      random_state=0, callbacks=[CheckpointSaver(tmp_path / "svc.ckpt")]),
+        X, y, cv=3,
+    )
+    first_fits = CountingSVC.fits
+    assert first_fits == 3 * (3 * 2 + 1)
+    resumed = cross_val_score(
+        BayesSearchCV(CountingSVC(), {"C": Real(1e-2, 1e2, prior="log-uniform")}, n_iter=3, cv=2,
+                      random_state=0, callbacks=[CheckpointSaver(tmp_path / "svc.ckpt")]),
+        X, y, cv=3,
+    )
+    np.testing.assert_array_equal(resumed, again)
+    assert CountingSVC.fits - first_fits == 3  # the refits only
+
+
+# -- snapshots are plain data ------------------------------------------------------
+
+
+class _NoSkbayesUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if module.split(".")[0] == "skbayes":
+            raise pickle.UnpicklingError(f"a live skbayes object in the snapshot: {module}.{name}")
+        return super().find_class(module, name)
+
+
+@pytest.mark.parametrize("name", SEARCH_NAMES)
+def test_a_snapshot_holds_no_skbayes_object(name, data):
+    import io
+
+    X, y = data
+    search = SEARCHES[name](LogisticRegression(), {"C": Real(0.1, 10.0, prior="log-uniform")}, cv=2).fit(X, y)
+    snapshot = search._search_record_
+    _NoSkbayesUnpickler(io.BytesIO(pickle.dumps(snapshot))).load()
+    assert "strategy" not in snapshot and snapshot["batches"]
+
+
+def test_a_snapshot_proposed_otherwise_keeps_its_results(data):
+    X, y = data
+    space = {"C": Real(0.1, 10.0, prior="log-uniform")}
+    search = BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, random_state=0).fit(X, y)
+    # as if another version of skbayes had proposed the first candidate
+    search._search_record_["params"][0] = {"C": 5.0}
+    search.set_params(warm_start=True, n_iter=6)
+    with pytest.warns(UserWarning, match="results are kept"):
+        search.fit(X, y)
+    assert search.n_replayed_ == 4
+    params = search.cv_results_["params"]
+    assert len(params) == 6 and params[0] == {"C": 5.0}
+    assert len({p["C"] for p in params}) == 6
+
+
+@pytest.mark.parametrize("name", SEARCH_NAMES)
+def test_stop_reason_is_always_a_string(name, data):
+    X, y = data
+    space = {"C": Real(0.1, 10.0, prior="log-uniform")}
+    search = SEARCHES[name](LogisticRegression(), space, cv=2).fit(X, y)
+    assert isinstance(search.stop_reason_, str) and search.stop_reason_
+
+    def interrupt(state):
+        raise KeyboardInterrupt
+
+    search = SEARCHES[name](LogisticRegression(), space, cv=2, callbacks=[interrupt])
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert search.stop_reason_.startswith("interrupted by KeyboardInterrupt after ")

@@ -24,7 +24,8 @@ except ImportError as exc:  # pragma: no cover - exercised without torch only
 
 from ._devices import GPUSlots, check_parallel_fits, resolve_device
 from ._modules import ACTIVATIONS, MLP, OPTIMIZERS
-from ._net import MLPNetClassifier, MLPNetRegressor, NetClassifier, NetRegressor
+from ._mlp import MLPNetClassifier, MLPNetRegressor
+from ._net import NetClassifier, NetRegressor
 
 __all__ = [
     "MLPNetClassifier",

@@ -1,11 +1,11 @@
 """BayesSearchCV: a surrogate model chooses each next candidate."""
 
-import difflib
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from .._suggest import did_you_mean
 from ..acquisition import ACQUISITIONS
 from ..strategies._bayes import Optimizer
 from ..surrogates import SURROGATES
@@ -152,8 +152,10 @@ feature_names_in_
         candidate's point of the unit cube and told score,
         ``strategy_.surrogates_`` the last fitted surrogates.
 
-    stop_reason_ : str or None
-        Why a callback stopped the search, None if none did.
+    stop_reason_ : str
+        Why the search stopped: the message of the callback that stopped it,
+        the budget spent, every candidate of a finite space proposed, or the
+        exception that interrupted ``fit``.
 
     n_replayed_ : int
         Candidates taken from a checkpoint or the previous fit
@@ -253,8 +255,7 @@ feature_names_in_
         extra = dict(self.optimizer_kwargs or {})
         for key in extra:
             if key not in self._optimizer_keywords:
-                close = difflib.get_close_matches(str(key), self._optimizer_keywords, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(key, self._optimizer_keywords)
                 raise ValueError(
                     f"optimizer_kwargs: {key!r} is not a keyword it may set{hint}; the legal "
                     f"keywords are {list(self._optimizer_keywords)} (the others are "

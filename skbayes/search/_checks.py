@@ -1,8 +1,20 @@
-"""Fit-time checks of what a user gives a search: callbacks, estimator parameters."""
+"""Fit-time checks of what a user gives a search: the space, callbacks, estimator parameters."""
 
-import difflib
-
+import numpy as np
 from sklearn.base import clone
+
+from .._suggest import close_matches, hint_for
+from ..space import compile_search_spaces
+
+
+def _check_search_spaces(search_spaces, estimator):
+    """The compiled subspaces, each checked to hold parameters the estimator takes."""
+    spaces = compile_search_spaces(search_spaces)
+    for i, space in enumerate(spaces):
+        where = "search_spaces" if isinstance(search_spaces, dict) else f"search_spaces[{i}]"
+        sample = space.from_unit(np.full((1, space.n_dims), 0.5))[0]
+        _check_estimator_accepts(estimator, sample, where)
+    return spaces
 
 
 def _check_callbacks(callbacks):
@@ -74,11 +86,11 @@ def _suggest(estimator, name, value, valid):
         for p in sorted(prefixes, key=len, reverse=True)
         if name.startswith(p + "_") and not name.startswith(p + "__") and len(name) > len(p) + 1
     ]
-    guesses += difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    guesses += close_matches(name, valid, n=3, cutoff=0.5)
     for guess in guesses:
         try:
             clone(estimator).set_params(**{guess: value})
         except Exception:  # noqa: BLE001
             continue
-        return f" (did you mean {guess!r}?)"
+        return hint_for(guess)
     return ""

@@ -5,7 +5,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..strategies._evolution import CMAESStrategy, GeneticAlgorithm
+from ..strategies._cmaes import CMAESStrategy
+from ..strategies._ga import GeneticAlgorithm
 from ._base import BaseSearch
 
 
@@ -312,5 +313,7 @@ feature_names_in_
             if isinstance(strategy, (GeneticAlgorithm, CMAESStrategy)):
                 self.history_ = strategy.generation_history()
                 self.n_generations_ = strategy.generation
-                if getattr(self, "stop_reason_", None) is None:  # no callback stopped it
-                    self.stop_reason_ = strategy.should_stop() or "interrupted"
+
+    def _why_done(self, strategy):
+        """The generation budget, ``patience``, ``target_score`` or a finite space exhausted."""
+        return strategy.should_stop() or super()._why_done(strategy)

@@ -1,6 +1,7 @@
 """HalvingBayesSearchCV: successive halving and Hyperband with model-based brackets (BOHB)."""
 
 import contextlib
+import copy
 import warnings
 from math import ceil
 from numbers import Integral, Real
@@ -69,9 +70,15 @@ class _SubsampleSplitter:
 
 
 def make_proposer(surrogate):
-    """The proposer of later brackets for ``surrogate`` (see :mod:`skbayes.strategies`)."""
+    """The proposer of later brackets for ``surrogate`` (see :mod:`skbayes.strategies`).
+
+    A proposer (an object with ``propose(space, U, scores, n, rng)``) is used
+    as it is, a copy of it; a surrogate name or object is wrapped.
+    """
     if isinstance(surrogate, str) and surrogate == "kde":
         return ParzenProposer()
+    if callable(getattr(surrogate, "propose", None)) and not hasattr(surrogate, "fit"):
+        return copy.deepcopy(surrogate)
     return SurrogateProposer(surrogate)
 
 
@@ -238,7 +245,12 @@ class HalvingBayesSearchCV(BaseSearch):
         the best of 64 draws around the best points, which suits the few,
         similar points of a high rung.
         An object following the protocol of :mod:`skbayes.surrogates` is used
-        as well.
+        as well, and so is a proposer: an object with a method
+        ``propose(space, U, scores, n, rng)`` returning ``n`` unit-cube points,
+        such as :class:`skbayes.strategies.ParzenProposer` with other settings
+        (``ParzenProposer(gamma=0.25)``) or
+        :class:`skbayes.strategies.SurrogateProposer` (a surrogate with another
+        acquisition).
 
     cost_aware : bool, default=False
         Let the model of later brackets trade expected improvement against
@@ -247,9 +259,10 @@ class HalvingBayesSearchCV(BaseSearch):
         being a kernel regression of ``log`` of the fit times seen at the
         model's resource level (a continued fit's time scaled to the whole
         resource), so that of two equally promising candidates the cheaper
-        is chosen. Only with ``surrogate="kde"``. Off by default until the
-        halving benchmark (``docs/benchmarks.md``) says whether it pays: it
-        can steer towards configurations that are cheap rather than good.
+        is chosen. Only with ``surrogate="kde"`` or a ``ParzenProposer``.
+        Off by default until the halving benchmark (``docs/benchmarks.md``)
+        says whether it pays: it can steer towards configurations that are
+        cheap rather than good.
 
     random_fraction : float, default=1/3
         Probability that a candidate of a later bracket is drawn uniformly at
@@ -344,8 +357,10 @@ feature_names_in_
     fit_errors_ : dict of int -> str
         Rows of ``cv_results_`` for which at least one fit failed.
 
-    stop_reason_ : str or None
-        Why a callback stopped the search, None if none did.
+    stop_reason_ : str
+        Why the search stopped: the message of the callback that stopped it,
+        the budget spent, every candidate of a finite space proposed, or the
+        exception that interrupted ``fit``.
 
     n_replayed_ : int
         Rows taken from a checkpoint or the previous fit without being refitted.
@@ -405,7 +420,7 @@ feature_names_in_
         "max_n_samples": [Interval(Integral, 0, None, closed="neither"), StrOptions({"auto"}), None],
         "aggressive_elimination": ["boolean"],
         "brackets": [Interval(Integral, 1, None, closed="left"), StrOptions({"hyperband"})],
-        "surrogate": [StrOptions(set(SURROGATES)), HasMethods(["fit"])],
+        "surrogate": [StrOptions(set(SURROGATES)), HasMethods(["fit"]), HasMethods(["propose"])],
         "random_fraction": [Interval(Real, 0, 1, closed="both")],
         "sampler": [StrOptions(set(SAMPLERS))],
         "resume": ["boolean", StrOptions({"auto"})],
@@ -592,10 +607,12 @@ feature_names_in_
                         "since it is part of the searched parameters "
                         f"(search_spaces{'' if len(spaces) == 1 else f'[{i}]'})."
                     )
-        if self.cost_aware and not (isinstance(self.surrogate, str) and self.surrogate == "kde"):
+        proposer = make_proposer(self.surrogate)
+        if self.cost_aware and not isinstance(proposer, ParzenProposer):
             raise ValueError(
-                f"cost_aware=True needs surrogate='kde' (the Parzen proposer, which ranks "
-                f"its draws by improvement per second); got surrogate={self.surrogate!r}."
+                f"cost_aware=True needs surrogate='kde' or a ParzenProposer (the Parzen "
+                f"proposer ranks its draws by improvement per second); got "
+                f"surrogate={self.surrogate!r}."
             )
         plans = self._plans()
         if self.verbose:
@@ -609,7 +626,7 @@ feature_names_in_
             spaces,
             plans,
             self.factor,
-            make_proposer(self.surrogate),
+            proposer,
             resource=self.resource,
             random_fraction=self.random_fraction,
             sampler=self.sampler,

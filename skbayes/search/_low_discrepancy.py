@@ -5,7 +5,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..sampling import SAMPLERS, LowDiscrepancyDesign
+from ..sampling import SAMPLERS
+from ..strategies._design import LowDiscrepancyDesign
 from ._base import BaseSearch
 
 
@@ -136,8 +137,10 @@ feature_names_in_
         The design; ``strategy_.history`` holds each evaluated candidate's
         point of the unit cube and score.
 
-    stop_reason_ : str or None
-        Why a callback stopped the search, None if none did.
+    stop_reason_ : str
+        Why the search stopped: the message of the callback that stopped it,
+        the budget spent, every candidate of a finite space proposed, or the
+        exception that interrupted ``fit``.
 
     n_replayed_ : int
         Candidates taken from a checkpoint or the previous fit

@@ -7,7 +7,15 @@ candidate, the splits, the root seed and the user's own objects among the
 values of the space.
 """
 
-from .. import _checkpoint
+import re
+import warnings
+
+from ..callbacks import _checkpoint
+from . import _sklearn_compat
+
+# scikit-learn warns about non-finite mean scores each time it formats the
+# results, that is after every batch: once per fit is enough
+_NON_FINITE = re.compile(r"One or more of the \w+ scores are non-finite")
 
 
 def _last_line(text):
@@ -27,6 +35,9 @@ class _Record:
         self.user_values = None  # the user's objects among the space's values
         self.warnings = []  # the non-finite-score warning of the last formatting
         self.n_candidates = 0
+        # every batch told to the strategy, in order: (n asked for, scores
+        # told), what a resumed search rebuilds its strategy from
+        self.batches = []
         self.replayed = None  # (params, out, more_results) taken from a snapshot
         self.merged = None  # the lists of the last _format_results, merged
         self.splits = None  # the CV splits of this fit: list of (train, test)
@@ -45,9 +56,10 @@ class _Record:
         if params:
             self.replayed = (params, out, {k: list(v) for k, v in snapshot["more_results"].items()})
         self.n_candidates = self.n_replayed = snapshot["n_candidates"]
+        self.batches = [(n, list(scores)) for n, scores in snapshot["batches"]]
 
     def packed_splits(self):
-        """The splits as :func:`skbayes._checkpoint.pack_splits` stores them (cached)."""
+        """The splits as :func:`skbayes.callbacks._checkpoint.pack_splits` stores them (cached)."""
         if self.splits is None:
             return None
         if getattr(self, "_packed", (None,))[0] is not self.splits:
@@ -90,6 +102,94 @@ class _Record:
             for i, (n, k, msg) in enumerate(self.fit_failures)
             if n > 0
         }
+
+
+class _Recording:
+    """How :class:`~skbayes.search.BaseSearch` keeps its record in step with scikit-learn.
+
+    ``BaseSearchCV.fit`` formats ``cv_results_`` from its own lists after
+    every batch; these methods put the replayed candidates before them,
+    note the failures, judge them once per fit and expose what was
+    evaluated, also when the fit is interrupted.
+    """
+
+    def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        record = getattr(self, "_record", None)
+        if record is None:
+            return super()._format_results(candidate_params, n_splits, out, more_results)
+        candidate_params, out, more_results = record.merge(candidate_params, out, more_results)
+        record.merged = (candidate_params, out, more_results or {})
+        _score_failed_fits_per_metric(out, self.error_score)
+        record.note_failures(out, n_splits)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = super()._format_results(candidate_params, n_splits, out, more_results)
+        record.warnings = []
+        for w in caught:
+            if issubclass(w.category, UserWarning) and _NON_FINITE.match(str(w.message)):
+                record.warnings.append(w)  # said once, by _judge_fit_failures
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return results
+
+    def _told_metric(self, results):
+        """Name of the metric the strategy optimises (the refit metric)."""
+        if isinstance(self.refit, str) and f"mean_test_{self.refit}" in results:
+            return self.refit
+        if "mean_test_score" in results:
+            return "score"
+        # multimetric with a callable or False refit: the first scorer
+        return next(k for k in results if k.startswith("mean_test_"))[len("mean_test_"):]
+
+    def _hand_replay_to_sklearn(self, evaluate_candidates):
+        """Give scikit-learn the replayed candidates when no batch was evaluated.
+
+        ``BaseSearchCV.fit`` builds ``cv_results_`` from lists that only
+        ``evaluate_candidates`` fills; a resumed search with nothing left to
+        evaluate fills them through :func:`_sklearn_compat.hand_over_results`.
+        """
+        record = self._record
+        params, out, more = record.merge([], [], {})
+        record.replayed = None
+        record.results = _sklearn_compat.hand_over_results(
+            evaluate_candidates,
+            params,
+            out,
+            more,
+            lambda p, o, m: self._format_results(p, self.n_splits_, o, m),
+        )
+
+    def _judge_fit_failures(self):
+        """Warn once about the failed fits of this fit, or raise if all failed.
+
+        Also says once, if scikit-learn said it while formatting the results,
+        that some mean scores are not finite.
+        """
+        record = self._record
+        for w in record.warnings:
+            warnings.warn(w.message, w.category)
+        params, out, _ = record.evaluated()
+        if not record.n_new_fits:
+            return
+        try:
+            _sklearn_compat.judge_fit_failures(out, self.error_score)
+        except ValueError as exc:  # scikit-learn's "All the N fits failed"
+            raise ValueError(f"All the {len(params)} candidates failed on every fold.{exc}") from None
+
+    def _publish_record(self, completed=True):
+        """Expose what was evaluated, also when the search was interrupted.
+
+        A completed search also keeps its snapshot, which ``warm_start``
+        continues (an interrupted one may have asked for a batch it was never
+        told the scores of, so it keeps none: resume it from a checkpoint).
+        """
+        record = self._record
+        if record.results is not None:
+            self.cv_results_ = record.results
+            if completed:
+                self._search_record_ = self._snapshot()
+        self.fit_errors_ = record.fit_errors()
+        self.n_replayed_ = record.n_replayed
 
 
 def _score_failed_fits_per_metric(out, error_score):

@@ -1,20 +1,26 @@
 """How a search resumes: the snapshot it keeps, and the checks before it continues one.
 
-A snapshot (a checkpoint file, or a fitted search's own record for
-``warm_start``) holds what was evaluated, the splits, the root seed and the
-strategy; these are the methods of :class:`~skbayes.search.BaseSearch` that
-write one and that start a fit from one.
+A snapshot (a checkpoint file's entry, or a fitted search's own record for
+``warm_start``) is plain data: what was evaluated, the batches told to the
+strategy, the splits, the root seed and fingerprints of the settings and the
+data. These are the methods of :class:`~skbayes.search.BaseSearch` that
+write one and that start a fit from one, rebuilding the strategy by
+replaying the batches.
 """
 
-import copy
+import contextlib
 import numbers
+import warnings
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_method_params, _num_samples, indexable
 
-from .. import _checkpoint
+from ..callbacks import _checkpoint
+from ..callbacks import Callback
 from ..space import compile_search_spaces
-from ._record import _user_values
+from ..strategies._base import Strategy
+from ._record import _Record, _user_values
 
 
 class _Resumable:
@@ -23,6 +29,11 @@ class _Resumable:
     def _data_fingerprint(self):
         inputs = getattr(self, "_fit_inputs", None)
         return None if inputs is None else _checkpoint.data_fingerprint(*inputs)
+
+    def _data_key(self):
+        """The fingerprint of this fit's data (what a checkpoint entry is filed under)."""
+        record = getattr(self, "_record", None)
+        return record.data if record is not None else self._data_fingerprint()
 
     def _compute_splits(self):
         """The CV splits of this fit, computed as ``BaseSearchCV.fit`` does."""
@@ -39,24 +50,107 @@ class _Resumable:
             for train, test in self._checked_cv_orig.split(X, y, **routed.splitter.split)
         ]
 
-    def _start_strategy(self, spaces, rng, snapshot):
-        """A new strategy, the snapshot's (resume) or one extending it (warm start)."""
+    def _start(self, spaces, callbacks):
+        """This fit's record and strategy: fresh, or rebuilt from a snapshot.
+
+        The snapshot is the fitted search's own with ``warm_start=True``, else
+        the first a callback restores (a checkpoint).
+        """
+        own = self.__dict__.get("_search_record_")
+        record = self._record = _Record(self.error_score)
+        record.user_values = self._user_values(spaces)
+        record.fingerprint = _checkpoint.settings_fingerprint(self)
+        record.data = self._data_fingerprint()
+        record.splits = self._compute_splits()
+        snapshot = own if self.warm_start else None
+        for cb in callbacks if snapshot is None else ():
+            snapshot = cb.restore(self) if isinstance(cb, Callback) else None
+            if snapshot is not None:
+                break
+        # the root seed of the search: drawn once, kept in the snapshot, so that
+        # a search extended by warm_start replays its first proposals also
+        # with random_state=None
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        if snapshot is not None and snapshot.get("seed") is not None:
+            seed = snapshot["seed"]
+        record.seed = seed
+        try:
+            strategy = self._start_strategy(spaces, seed, snapshot)
+        except BaseException:
+            del self._record  # a snapshot that cannot be resumed: nothing ran
+            raise
+        # the previous fit's record now lives on in this fit's (a refused
+        # snapshot above leaves it in place, for a retry on the right data)
+        self.__dict__.pop("_search_record_", None)
+        return strategy
+
+    def _start_strategy(self, spaces, seed, snapshot):
+        """A new strategy: fresh, the snapshot's (resume) or one extending it (warm start).
+
+        A snapshot holds no strategy: the strategy is rebuilt by replaying
+        the snapshot's batches, asking for each and telling it the recorded
+        scores, which leaves it as the search that never stopped left it
+        (asks are deterministic given the seed and what was told).
+        """
         if snapshot is None:
-            return self._make_strategy(spaces, rng)
+            return self._make_strategy(spaces, np.random.default_rng(seed))
         extend = self._check_snapshot(snapshot)
         record = self._record
         if snapshot.get("splits") is not None:
             record.splits = _checkpoint.unpack_splits(snapshot["splits"])
         record.replay(snapshot)
-        # a copy, so that resuming does not change the snapshot, that keeps
-        # the user's own values (estimators as categories) as they are
-        keep = {id(v): v for v in record.user_values}
-        previous = copy.deepcopy(snapshot["strategy"], memo=keep)
+        params = record.replayed[0] if record.replayed is not None else []
+        with self._budget(snapshot["budget"] if extend else {}):
+            previous = self._replayed_strategy(spaces, seed, params, record.batches)
         if not extend:
             return previous
-        strategy = self._make_strategy(spaces, rng)
+        strategy = self._make_strategy(spaces, np.random.default_rng(seed))
         strategy.warm_start(previous)
         return strategy
+
+    def _replayed_strategy(self, spaces, seed, params, batches):
+        """A strategy told ``batches`` (``(n asked for, scores)``) of ``params``, in order."""
+        strategy = self._make_strategy(spaces, np.random.default_rng(seed))
+        start = 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said when they were first proposed
+            for n, scores in batches:
+                told = params[start : start + len(scores)]
+                start += len(scores)
+                asked = strategy.ask(n)
+                if not _same_candidates(asked, told):
+                    break
+                strategy.tell(told, scores)
+            else:
+                return strategy
+        # not proposed again as recorded (a checkpoint of another version of
+        # skbayes, or other floating-point arithmetic): the candidates keep
+        # their results, and a strategy that knows their scores goes on
+        warnings.warn(
+            "The candidates of the snapshot are not those this strategy proposes "
+            "again (written by another version of skbayes, or on another machine?); "
+            f"their {len(params)} results are kept, and the search continues from "
+            "their scores instead of exactly as it would have.",
+            UserWarning,
+        )
+        told = self._make_strategy(spaces, np.random.default_rng(seed))
+        if params:
+            Strategy.tell(told, params, [s for _, scores in batches for s in scores])
+        strategy = self._make_strategy(spaces, np.random.default_rng(seed))
+        strategy.warm_start(told)
+        return strategy
+
+    @contextlib.contextmanager
+    def _budget(self, budget):
+        """Set the budget parameters (``n_iter``, ...) to ``budget`` for a while."""
+        saved = {k: getattr(self, k) for k in budget}
+        try:
+            for k, v in budget.items():
+                setattr(self, k, v)
+            yield
+        finally:
+            for k, v in saved.items():
+                setattr(self, k, v)
 
     def _check_snapshot(self, snapshot):
         """Raise if the snapshot cannot be resumed; return True to extend it."""
@@ -130,5 +224,15 @@ class _Resumable:
             "params": params,
             "out": out,
             "more_results": more,
-            "strategy": self.strategy_,
+            "batches": [(n, list(scores)) for n, scores in record.batches],
         }
+
+
+def _same_candidates(asked, told):
+    """Whether two lists of candidates hold the same values, in order."""
+    if len(asked) != len(told):
+        return False
+    try:
+        return all(bool(a == t) for a, t in zip(asked, told))
+    except Exception:  # noqa: BLE001 - values whose == is not a bool
+        return False

@@ -4,8 +4,10 @@ The rest of the package uses scikit-learn's public API and the documented
 hook of ``BaseSearchCV`` (``_run_search(evaluate_candidates)``). What is here
 reaches further, each for a reason given where it is done:
 
-- :data:`SKLEARN_CHECKS_CV`: a version gate (scikit-learn >= 1.7 checks the
-  cv in ``BaseSearchCV.fit`` and calls ``_check_input_parameters``).
+- :data:`SKLEARN_CHECKS_CV` and :func:`cv_checked_before_fit`: a version gate
+  (scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` and calls
+  ``_check_input_parameters``; older versions get the same done before
+  ``fit``).
 - :func:`collect_fit_failures`: scikit-learn's ``evaluate_candidates`` judges
   the fit failures of every call on its own (it raises when all the fits of
   a call failed, warns otherwise). A search of many small batches must judge
@@ -24,14 +26,18 @@ reaches further, each for a reason given where it is done:
 
 import contextlib
 import contextvars
+import numbers
 import sys
 
-from sklearn.model_selection import _search
+from sklearn.base import is_classifier
+from sklearn.model_selection import _search, check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._validation import _warn_or_raise_about_fit_failures
+from sklearn.utils.validation import _check_method_params, indexable
 
 __all__ = [
     "SKLEARN_CHECKS_CV",
+    "cv_checked_before_fit",
     "collect_fit_failures",
     "judge_fit_failures",
     "hand_over_results",
@@ -40,6 +46,40 @@ __all__ = [
 
 # scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` (``_checked_cv_orig``)
 SKLEARN_CHECKS_CV = hasattr(BaseSearchCV, "_check_input_parameters")
+
+
+
+@contextlib.contextmanager
+def cv_checked_before_fit(search, X, y, params):
+    """Within the block, ``search`` is checked as scikit-learn >= 1.7 checks it in ``fit``.
+
+    That is: parameters validated, ``_checked_cv_orig`` and ``n_splits_``
+    set and the ``_check_input_parameters`` hook called before
+    ``BaseSearchCV.fit`` (a no-op on scikit-learn >= 1.7, which does it
+    itself). A one-shot iterable of splits given as ``cv`` is spent by the
+    check: ``fit`` gets the re-iterable one made from it, and ``cv`` is
+    given back after the block.
+    """
+    if SKLEARN_CHECKS_CV:
+        yield
+        return
+    cv = search.cv
+    search._validate_params()
+    X, y = indexable(X, y)
+    params = _check_method_params(X, params=params)
+    search._checked_cv_orig = check_cv(cv, y, classifier=is_classifier(search.estimator))
+    routed = search._get_routed_params_for_fit(params)
+    hook = getattr(search, "_check_input_parameters", None)
+    if hook is not None:
+        hook(X=X, y=y, split_params=routed.splitter.split)
+    search.n_splits_ = search._checked_cv_orig.get_n_splits(X, y, **routed.splitter.split)
+    if not (cv is None or isinstance(cv, numbers.Integral) or hasattr(cv, "split")):
+        search.cv = search._checked_cv_orig
+    try:
+        yield
+    finally:
+        search.cv = cv
+
 
 # (search, collector) of the skbayes search running in this thread (or task)
 _collector = contextvars.ContextVar("skbayes_fit_failures_collector", default=None)

@@ -41,15 +41,15 @@ import math
 import warnings
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
-from scipy.special import boxcox1p
-from scipy.stats import qmc
 
+from ._acq_optim import _candidates, _has_room, best_sampled, maximise_acquisition
 from ._base import Strategy
+from ._design import LowDiscrepancyDesign
 from ..acquisition import get_acquisition
-from ..sampling import LowDiscrepancyDesign
-from ..space import Categorical, Space, compile_search_spaces
+from ..space import Space, compile_search_spaces
 from ..surrogates import make_surrogate
+from ..surrogates._base import _encode
+from ..surrogates._warp import _ScoreWarp
 
 __all__ = ["Optimizer"]
 
@@ -410,7 +410,7 @@ class Optimizer(Strategy):
             X = _encode(model, space, U)
             if self._sampling:
                 model.fit(X, ys, threshold=threshold) if threshold is not None else model.fit(X, ys)
-                found = self._best_sampled(space, model, exclude[s])
+                found = best_sampled(space, model, exclude[s], self.rng)
                 if found is not None and threshold is not None:
                     found = (found[0], found[1] + self._subspace_log_ratio(s, subspaces, y, threshold))
             else:
@@ -419,7 +419,13 @@ class Optimizer(Strategy):
                     model.fit(X, ys)
                 else:
                     model.update(X, ys)
-                found = self._maximise(space, model, best, U, ys, exclude[s])
+                found = maximise_acquisition(
+                    space, model, best, U, ys, exclude[s], self.rng,
+                    acquisition=self._acq, acquisition_kwargs=self._acq_kwargs,
+                    acquisition_grad=self._acq_grad, n_candidates=self.n_candidates,
+                    n_refine=self.n_refine, local_scale=self.local_scale,
+                    refine_scale=self.refine_scale,
+                )
             if found is not None:
                 choices.append((found[1], s, found[0]))
         if not choices:
@@ -449,269 +455,3 @@ class Optimizer(Strategy):
                 if key not in exclude[s]:
                     return s, u
         return None
-
-    def _best_sampled(self, space, model, exclude):
-        U, values = model.propose(space, None, self.rng)
-        U = _snap(space, U)
-        found = _first_new(space, U, values, exclude)
-        if found is None and space.is_finite:
-            U = _unseen(space, exclude)
-            if len(U) == 0:
-                return None
-            return U[0], -math.inf
-        return found
-
-    def _acq_values(self, space, model, U, best):
-        X = _encode(model, space, U)
-        mean, std = model.predict(X, return_std=True)
-        return np.asarray(self._acq(mean, std, best, **self._acq_kwargs), dtype=float)
-
-    def _maximise(self, space, model, best, U_obs, y_obs, exclude):
-        """The candidate of ``space`` with the greatest acquisition, not in ``exclude``."""
-        n_cand = self.n_candidates or min(2048, max(512, 128 * space.n_dims))
-        if space.is_finite and space.cardinality <= n_cand:
-            U = _unseen(space, exclude)
-            if len(U) == 0:
-                return None
-            values = self._acq_values(space, model, U, best)
-            i = int(np.argmax(values))
-            return U[i], float(values[i])
-        U = _candidates(space, n_cand, self.rng)
-        if len(U_obs):
-            top = U_obs[np.argsort(-y_obs, kind="stable")[: self.n_refine]]
-            U = np.vstack([U, _perturb(space, top, 64, self.local_scale, self.rng)])
-        U = _snap(space, U)
-        values = self._acq_values(space, model, U, best)
-        top = np.argsort(-values, kind="stable")[: self.n_refine]
-        if getattr(model, "has_gradient", False) and self._acq_grad and _continuous(space).any():
-            refined, refined_values = self._refine(space, model, U[top], best)
-        else:
-            refined = _snap(space, _perturb(space, U[top], 32, self.refine_scale, self.rng))
-            refined_values = self._acq_values(space, model, refined, best)
-        U = np.vstack([refined, U])
-        values = np.concatenate([refined_values, values])
-        found = _first_new(space, U, values, exclude)
-        if found is None and space.is_finite:
-            U = _unseen(space, exclude, limit=n_cand, rng=self.rng)
-            if len(U) == 0:
-                return None
-            values = self._acq_values(space, model, U, best)
-            i = int(np.argmax(values))
-            return U[i], float(values[i])
-        return found
-
-    def _refine(self, space, model, U0, best):
-        """L-BFGS-B on the continuous coordinates of the starts ``U0``, all at once.
-
-        The objective is the sum of the acquisition at each start: its Hessian
-        is block diagonal, so one quasi-Newton run refines every start.
-        """
-        cont = np.flatnonzero(_continuous(space))
-        cols = _model_columns(model, space)[cont]
-        k, c = U0.shape[0], cont.size
-        X0 = _encode(model, space, U0)
-
-        def objective(z):
-            X = X0.copy()
-            X[:, cols] = z.reshape(k, c)
-            mean, std, d_mean, d_std = model.predict(X, return_std=True, return_grad=True)
-            value, g_mean, g_std = self._acq(mean, std, best, return_grad=True, **self._acq_kwargs)
-            grad = g_mean[:, None] * d_mean[:, cols] + g_std[:, None] * d_std[:, cols]
-            return -float(np.sum(value)), -grad.ravel()
-
-        z0 = U0[:, cont].ravel()
-        with np.errstate(all="ignore"):
-            res = minimize(
-                objective, z0, jac=True, method="L-BFGS-B",
-                bounds=[(0.0, 1.0)] * z0.size, options={"maxiter": 25, "ftol": 1e-6},
-            )
-        U = U0.copy()
-        z = res.x if np.all(np.isfinite(res.x)) else z0
-        U[:, cont] = np.clip(z.reshape(k, c), 0.0, 1.0)
-        U = np.vstack([U, U0])
-        return U, self._acq_values(space, model, U, best)
-
-
-# -- helpers on a Space --------------------------------------------------------------
-
-
-def _yeo_johnson(x, lmbda):
-    """The Yeo-Johnson transform of ``x``, broadcast over ``lmbda``."""
-    pos = x >= 0
-    return np.where(pos, boxcox1p(np.where(pos, x, 0.0), lmbda), -boxcox1p(np.where(pos, 0.0, -x), 2.0 - lmbda))
-
-
-def _yeo_johnson_lambda(x, bounds=(-2.0, 4.0)):
-    """The maximum-likelihood Yeo-Johnson exponent of ``x`` within ``bounds``.
-
-    The profile log-likelihood of a normal model of the transformed data is
-    ``-n/2 log var(y_lambda) + (lambda - 1) sum(sign(x) log(1 + |x|))``; it is
-    evaluated on a grid (vectorised), then refined by a bounded scalar search
-    around the best grid point.
-    """
-    jac = np.sum(np.sign(x) * np.log1p(np.abs(x)))
-
-    def nll(lmbda):
-        lmbda = np.asarray(lmbda, dtype=float)
-        y = _yeo_johnson(x[None, :], lmbda.reshape(-1, 1))
-        var = y.var(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = 0.5 * len(x) * np.log(var) - (lmbda.reshape(-1) - 1.0) * jac
-        return np.where(np.isfinite(out), out, np.inf)
-
-    grid = np.linspace(*bounds, 25)
-    i = int(np.argmin(nll(grid)))
-    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    res = minimize_scalar(lambda t: float(nll(t)[0]), bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
-    return float(res.x) if np.isfinite(res.fun) else float(grid[i])
-
-
-def _yeo_johnson_inverse(w, lmbda):
-    """The inverse of :func:`_yeo_johnson`.
-
-    Values beyond the transform's range (which is bounded on one side when
-    ``lmbda < 0`` or ``lmbda > 2``) map to the extreme the power reaches.
-    """
-    w = np.asarray(w, dtype=float)
-    pos = w >= 0
-    with np.errstate(all="ignore"):
-        if abs(lmbda) < 1e-12:
-            up = np.expm1(w)
-        else:
-            up = np.power(np.maximum(w * lmbda + 1.0, 1e-300), 1.0 / lmbda) - 1.0
-        if abs(2.0 - lmbda) < 1e-12:
-            down = -np.expm1(-w)
-        else:
-            down = 1.0 - np.power(np.maximum(1.0 - (2.0 - lmbda) * w, 1e-300), 1.0 / (2.0 - lmbda))
-    return np.where(pos, up, down)
-
-
-class _ScoreWarp:
-    """Standardise, Yeo-Johnson power transform (MLE), standardise again.
-
-    The transform is monotone, so it keeps the order of the scores, and it
-    makes a skewed distribution (a long tail of very bad candidates, common
-    in tuning and in test functions) closer to normal, which a GP models far
-    better than the raw scores. With ``warp=False``, or too few distinct
-    scores, it only standardises.
-
-    :meth:`inverse` maps a model's prediction back to scores. The power
-    transform is bounded on one side for some exponents, and its inverse
-    grows as a high power there, so a prediction far below (or above) every
-    told score is first clipped to the image of the told scores' range
-    widened by that range on both sides: beyond, the inverse would only
-    report the power, not the data.
-    """
-
-    def __init__(self, y, warp=True):
-        y = np.asarray(y, dtype=float)
-        self.mean, self.scale = (y.mean(), y.std()) if len(y) else (0.0, 0.0)
-        self.scale = self.scale if self.scale > 0 else 1.0
-        z = (y - self.mean) / self.scale
-        self.lmbda = None
-        if warp and len(z) >= 3 and np.ptp(z) > 0:
-            lmbda = _yeo_johnson_lambda(z)
-            with np.errstate(all="ignore"):
-                w = _yeo_johnson(z, lmbda)
-            if np.all(np.isfinite(w)) and np.ptp(w) > 0:
-                lo, hi = z.min() - np.ptp(z), z.max() + np.ptp(z)
-                with np.errstate(all="ignore"):
-                    self.limits = _yeo_johnson(np.array([lo, hi]), lmbda)
-                self.lmbda, z = lmbda, w
-        self.mean2, self.scale2 = (z.mean(), z.std()) if len(z) else (0.0, 0.0)
-        self.scale2 = self.scale2 if self.scale2 > 0 else 1.0
-
-    def transform(self, y):
-        z = (np.asarray(y, dtype=float) - self.mean) / self.scale
-        if self.lmbda is not None:
-            with np.errstate(all="ignore"):
-                z = _yeo_johnson(z, self.lmbda)
-        return (z - self.mean2) / self.scale2
-
-    def inverse(self, z):
-        z = np.asarray(z, dtype=float) * self.scale2 + self.mean2
-        if self.lmbda is not None:
-            z = _yeo_johnson_inverse(np.clip(z, *self.limits), self.lmbda)
-        return z * self.scale + self.mean
-
-
-def _encode(model, space, U):
-    U = space.as_points(U)
-    if getattr(model, "encoding", "one_hot") == "unit":
-        return U
-    return space.one_hot(U)
-
-
-def _continuous(space):
-    """Which unit coordinates are continuous (free to move by gradient)."""
-    return np.array([not d.is_finite for d in space.dimensions], dtype=bool)
-
-
-def _model_columns(model, space):
-    """Model-encoding column of each unit coordinate (first column for one-hot)."""
-    if getattr(model, "encoding", "one_hot") == "unit":
-        return np.arange(space.n_dims)
-    cols, j = [], 0
-    for dim in space.dimensions:
-        cols.append(j)
-        j += dim.cardinality if isinstance(dim, Categorical) else 1
-    return np.asarray(cols, dtype=int)
-
-
-def _snap(space, U):
-    """Move finite coordinates to the centre of their value's cell (legal values)."""
-    U = space.as_points(U).copy()
-    for j, dim in enumerate(space.dimensions):
-        if dim.is_finite:
-            U[:, j] = dim.to_unit(dim.from_unit(U[:, j]))
-    return U
-
-
-def _candidates(space, n, rng):
-    if space.n_dims == 0:
-        return np.empty((1, 0))
-    engine = qmc.Sobol(space.n_dims, scramble=True, rng=rng)
-    m = max(0, math.ceil(math.log2(n)))
-    return engine.random_base2(m)[:n]
-
-
-def _perturb(space, centres, per_centre, scale, rng):
-    """Gaussian steps around ``centres``; finite coordinates redrawn with prob 1/d."""
-    if len(centres) == 0 or space.n_dims == 0:
-        return np.empty((0, space.n_dims))
-    C = np.repeat(np.asarray(centres, dtype=float), per_centre, axis=0)
-    steps = rng.normal(scale=scale, size=C.shape)
-    U = np.clip(C + steps, 0.0, 1.0)
-    finite = ~_continuous(space)
-    if finite.any():
-        redraw = (rng.random(C.shape) < 1.0 / space.n_dims) & finite[None, :]
-        U = np.where(finite[None, :], C, U)
-        U[redraw] = rng.random(int(redraw.sum()))
-    return U
-
-
-def _has_room(space, exclude):
-    return not (space.is_finite and len(exclude) >= space.cardinality)
-
-
-def _first_new(space, U, values, exclude, chunk=64):
-    """The candidate of greatest value whose key is not in ``exclude``."""
-    order = np.argsort(-np.asarray(values), kind="stable")
-    for start in range(0, len(order), chunk):
-        idx = order[start : start + chunk]
-        for i, key in zip(idx, space.keys(U[idx])):
-            if key not in exclude:
-                return U[i], float(values[i])
-    return None
-
-
-def _unseen(space, exclude, limit=None, rng=None):
-    """Candidates of a finite space not in ``exclude`` (all, or ``limit`` drawn)."""
-    if space.cardinality <= 100_000:
-        U = space.enumerate_unit()
-        keep = [i for i, key in enumerate(space.keys(U)) if key not in exclude]
-        return U[keep]
-    rng = rng or np.random.default_rng(0)
-    U = _snap(space, rng.random((limit or 1024, space.n_dims)))
-    keep = [i for i, key in enumerate(space.keys(U)) if key not in exclude]
-    return U[keep]

@@ -26,7 +26,7 @@ from math import ceil, floor, log
 import numpy as np
 
 from ._base import Strategy
-from ..sampling import LowDiscrepancyDesign
+from ._design import LowDiscrepancyDesign
 
 __all__ = ["BracketPlan", "halving_plan", "hyperband_plans", "HalvingStrategy"]
 

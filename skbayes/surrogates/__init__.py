@@ -4,6 +4,9 @@ A new surrogate is one file and one entry of :data:`SURROGATES`; the protocol
 (what ``fit``, ``predict`` and ``propose`` receive and return) is documented
 in :class:`Surrogate` and :class:`SamplingSurrogate`. An instance of your own class, following
 that protocol, can also be passed directly as ``surrogate=``.
+
+The private ``_warp`` holds the score warp: what a surrogate is fitted on
+instead of the raw scores, and the way back.
 """
 
 from ._base import SamplingSurrogate, Surrogate

@@ -94,3 +94,11 @@ class SamplingSurrogate(BaseEstimator, ABC):
     def update(self, X, y):
         """Fit on ``X, y`` (the batch path calls this for each further point)."""
         return self.fit(X, y)
+
+
+def _encode(model, space, U):
+    """Unit points ``U`` of ``space`` in the encoding ``model`` reads (its ``encoding``)."""
+    U = space.as_points(U)
+    if getattr(model, "encoding", "one_hot") == "unit":
+        return U
+    return space.one_hot(U)
