@@ -235,6 +235,8 @@ OPTIMIZERS = {
     "skbayes-tpe": lambda: run_skbayes("tpe"),
     # ablation: the GP on standardised scores only (no Yeo-Johnson warping)
     "skbayes-gp-raw": lambda: run_skbayes("gp", y_transform=None),
+    # ablation: EI's incumbent is the best posterior mean at the told points
+    "skbayes-gp-meaninc": lambda: run_skbayes("gp", incumbent="mean"),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

@@ -11,6 +11,10 @@ shared between optimizers), side by side in one run, with the same seeds:
 - ``skbayes``: ``skbayes.optimizer.Optimizer`` with its defaults, which is
   what ``BayesSearchCV`` builds (GP, log-EI); ``skbayes-tpe`` and
   ``skbayes-rf``: the same with ``surrogate="tpe"`` / ``"rf"`` (ablations);
+  ``skbayes-gp-*``: the default with one or two options changed (ablations
+  run with ``--optimizers``; ``_skbayes_variants`` lists them: ``meaninc``
+  is ``incumbent="mean"``, ``liemean``/``liebest`` ``liar="mean"``/``"best"``,
+  ``noise2`` a GP whose noise variance may reach 2 instead of 0.5);
 - ``optuna-gp``, ``optuna-tpe``: Optuna's ``GPSampler`` and ``TPESampler``
   with their defaults (Optuna 5: TPE multivariate with constant liar), a
   batch being trials asked before any is told;
@@ -110,11 +114,28 @@ QUICK_PROBLEMS = ("kNN-iris-acc", "SVM-wine-nll", "DT-diabetes-mse")
 # -- optimizers behind one ask/tell interface (losses: lower is better, nan = failed) ----------
 
 
+def _skbayes_variants():
+    """Optimizer keywords of each ``skbayes-*`` optimizer (ablations of the default)."""
+    from skbayes.surrogates import GaussianProcess
+
+    return {
+        "skbayes-tpe": {"surrogate": "tpe"},
+        "skbayes-rf": {"surrogate": "rf"},
+        # the GP with one lever changed (docs/benchmarks.md, "Ablations of the GP")
+        "skbayes-gp-meaninc": {"incumbent": "mean"},
+        "skbayes-gp-liemean": {"liar": "mean"},
+        "skbayes-gp-liebest": {"liar": "best"},
+        "skbayes-gp-meaninc-liebest": {"incumbent": "mean", "liar": "best"},
+        "skbayes-gp-meaninc-liemean": {"incumbent": "mean", "liar": "mean"},
+        "skbayes-gp-noise2": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 2.0))},
+    }
+
+
 class _SkBayes:
-    def __init__(self, space, seed, budget, surrogate="gp"):
+    def __init__(self, space, seed, budget, variant="skbayes"):
         from skbayes.optimizer import Optimizer
 
-        kw = {} if surrogate == "gp" else {"surrogate": surrogate}
+        kw = {} if variant == "skbayes" else _skbayes_variants()[variant]
         self.opt = Optimizer(space, n_iter=budget, random_state=seed, **kw)
 
     def ask(self, n):
@@ -276,10 +297,8 @@ class _Hebo:
 
 
 def make_optimizer(name, space, seed, budget, hebo_py=None):
-    if name == "skbayes":
-        return _SkBayes(space, seed, budget)
-    if name.startswith("skbayes-"):
-        return _SkBayes(space, seed, budget, surrogate=name.split("-", 1)[1])
+    if name == "skbayes" or name in _skbayes_variants():
+        return _SkBayes(space, seed, budget, variant=name)
     if name == "random":
         return _Random(space, seed, budget)
     if name in ("optuna-gp", "optuna-tpe"):
