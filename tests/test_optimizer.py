@@ -196,8 +196,8 @@ def test_custom_surrogate_and_acquisition():
         ({"n_initial_points": 2.5}, ValueError, r"n_initial_points must be an int >= 0"),
         ({"n_iter": 0}, ValueError, r"n_iter must be an int >= 1 or None; got 0"),
         ({"y_transform": "log"}, ValueError, r"y_transform must be 'yeo-johnson' or None; got 'log'"),
-        ({"incumbent": "best"}, ValueError, r"incumbent must be one of \['observed', 'mean'\]; got 'best'"),
-        ({"incumbent": None}, ValueError, r"incumbent must be one of \['observed', 'mean'\]; got None"),
+        ({"incumbent": "best"}, ValueError, r"incumbent must be one of \['auto', 'mean', 'observed'\]; got 'best'"),
+        ({"incumbent": None}, ValueError, r"incumbent must be one of \['auto', 'mean', 'observed'\]; got None"),
         ({"liar": "min"}, ValueError, r"liar must be one of \['worst', 'mean', 'best'\]; got 'min'"),
     ],
 )
@@ -233,8 +233,8 @@ def noisy_quadratic(seed):
     return lambda p: (p["x"] - 0.3) ** 2 + (p["y"] + 0.2) ** 2 + 0.05 * rng.standard_normal()
 
 
-@pytest.mark.parametrize("kwargs", [{"incumbent": "mean"}, {"liar": "mean"}, {"liar": "best"},
-                                    {"incumbent": "mean", "liar": "best"}])
+@pytest.mark.parametrize("kwargs", [{"incumbent": "observed"}, {"liar": "mean"}, {"liar": "best"},
+                                    {"incumbent": "observed", "liar": "best"}])
 def test_incumbent_and_liar_options_are_reproducible_and_legal(kwargs):
     space = {"x": Real(-1.0, 1.0), "depth": Integer(1, 6), "kind": ["a", "b"]}
 
@@ -252,7 +252,7 @@ def test_incumbent_and_liar_options_are_reproducible_and_legal(kwargs):
 
 
 def test_mean_incumbent_is_the_best_posterior_mean_at_told_points():
-    opt = Optimizer({"x": Real(0.0, 1.0)}, n_initial_points=0, incumbent="mean", random_state=0)
+    opt = Optimizer({"x": Real(0.0, 1.0)}, n_initial_points=0, random_state=0)  # incumbent="mean"
     xs = np.linspace(0.0, 1.0, 12)
     rng = np.random.default_rng(0)
     # a smooth bowl plus one lucky outlier: the model's mean there is far below it
@@ -268,7 +268,7 @@ def test_mean_incumbent_is_the_best_posterior_mean_at_told_points():
     assert best < best_observed  # the outlier does not set the bar
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"incumbent": "mean"}])
+@pytest.mark.parametrize("kwargs", [{}, {"incumbent": "observed"}])
 def test_gp_finds_an_interior_optimum_of_a_noisy_function(kwargs):
     space = {"x": Real(-1.0, 1.0), "y": Real(-1.0, 1.0)}
     found = []
@@ -280,3 +280,10 @@ def test_gp_finds_an_interior_optimum_of_a_noisy_function(kwargs):
     # random search's best of 32 on this noise level lands within 0.3 about
     # half of the time; the GP does on every seed
     assert max(err) < 0.3
+
+
+def test_auto_incumbent_is_the_mean_for_the_gp_only():
+    assert Optimizer({"x": Real(0.0, 1.0)})._mean_incumbent_wanted()
+    assert not Optimizer({"x": Real(0.0, 1.0)}, surrogate="rf")._mean_incumbent_wanted()
+    assert Optimizer({"x": Real(0.0, 1.0)}, surrogate="rf", incumbent="mean")._mean_incumbent_wanted()
+    assert not Optimizer({"x": Real(0.0, 1.0)}, incumbent="observed")._mean_incumbent_wanted()
