@@ -239,6 +239,7 @@ OPTIMIZERS = {
     # default since 2026-12-01) or the best told score (the default before)
     "skbayes-gp-meaninc": lambda: run_skbayes("gp", incumbent="mean"),
     "skbayes-gp-obsinc": lambda: run_skbayes("gp", incumbent="observed"),
+    "skbayes-gp-meaninc-xi01": lambda: run_skbayes("gp", incumbent="mean", acquisition_kwargs={"xi": 0.01}),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

@@ -132,6 +132,7 @@ def _skbayes_variants():
         "skbayes-gp-liebest": {"incumbent": "observed", "liar": "best"},
         "skbayes-gp-meaninc-liebest": {"incumbent": "mean", "liar": "best"},
         "skbayes-gp-meaninc-liemean": {"incumbent": "mean", "liar": "mean"},
+        "skbayes-gp-meaninc-xi01": {"incumbent": "mean", "acquisition_kwargs": {"xi": 0.01}},
         "skbayes-gp-noise2": {"incumbent": "observed",
                               "surrogate": GaussianProcess(noise_bounds=(1e-6, 2.0))},
         "skbayes-rf-obsinc": {"surrogate": "rf", "incumbent": "observed"},
