@@ -235,6 +235,11 @@ OPTIMIZERS = {
     "skbayes-tpe": lambda: run_skbayes("tpe"),
     # ablation: the GP on standardised scores only (no Yeo-Johnson warping)
     "skbayes-gp-raw": lambda: run_skbayes("gp", y_transform=None),
+    # ablations of EI's incumbent: the best posterior mean at the told points (the
+    # default since 2026-12-01) or the best told score (the default before)
+    "skbayes-gp-meaninc": lambda: run_skbayes("gp", incumbent="mean"),
+    "skbayes-gp-obsinc": lambda: run_skbayes("gp", incumbent="observed"),
+    "skbayes-gp-meaninc-xi01": lambda: run_skbayes("gp", incumbent="mean", acquisition_kwargs={"xi": 0.01}),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

@@ -84,7 +84,9 @@ def log_expected_improvement(mean, std, best, xi=0.0, *, return_grad=False):
     mean, std : array-like
         Posterior mean and standard deviation at the candidates.
     best : float
-        The incumbent (greatest observed value).
+        The incumbent: the value to improve on (the Optimizer passes the
+        greatest posterior mean at the told points, or the greatest told
+        score: its ``incumbent``).
     xi : float, default=0.0
         Minimum improvement sought; larger values explore more. 0, as in
         Optuna and BoTorch: a positive ``xi`` asks for more improvement than

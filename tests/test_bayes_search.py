@@ -148,7 +148,8 @@ def test_optimizer_kwargs_reach_the_optimizer_and_are_checked():
 
     X, y = make_classification(n_samples=60, random_state=0)
     space = {"C": Real(0.01, 10.0, prior="log-uniform")}
-    kwargs = {"n_refine": 2, "local_scale": 0.3, "refine_scale": 0.05, "n_candidates": 64, "y_transform": None}
+    kwargs = {"n_refine": 2, "local_scale": 0.3, "refine_scale": 0.05, "n_candidates": 64, "y_transform": None,
+              "incumbent": "observed", "liar": "best"}
     search = BayesSearchCV(
         LogisticRegression(), space, n_iter=6, n_initial_points=3, cv=2, random_state=0, optimizer_kwargs=kwargs
     ).fit(X, y)
@@ -158,5 +159,9 @@ def test_optimizer_kwargs_reach_the_optimizer_and_are_checked():
         BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"n_refines": 2}).fit(X, y)
     with pytest.raises(ValueError, match=r"local_scale must be a number in \(0, 1\]"):
         BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"local_scale": 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match=r"incumbent must be one of \['auto', 'mean', 'observed'\]; got 'max'"):
+        BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"incumbent": "max"}).fit(X, y)
+    with pytest.raises(ValueError, match=r"liar must be one of \['worst', 'mean', 'best'\]"):
+        BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"liar": 0}).fit(X, y)
     with pytest.raises(ValueError, match="n_iter"):  # a parameter of the search itself
         BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"n_iter": 2}).fit(X, y)

@@ -89,8 +89,8 @@ class BayesSearchCV(BaseSearch):
     optimizer_kwargs : dict or None, default=None
         Further keywords of the :class:`~skbayes.optimizer.Optimizer`
         (scikit-optimize's name for this argument): ``n_candidates``,
-        ``y_transform``, ``n_refine``, ``local_scale``, ``refine_scale``.
-        Checked at ``fit``.
+        ``y_transform``, ``n_refine``, ``local_scale``, ``refine_scale``,
+        ``incumbent``, ``liar``. Checked at ``fit``.
 
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
@@ -202,7 +202,10 @@ feature_names_in_
 
     #: Keywords of :class:`~skbayes.optimizer.Optimizer` that ``optimizer_kwargs`` may set
     #: (the others are parameters of the search itself).
-    _optimizer_keywords = ("n_candidates", "y_transform", "n_refine", "local_scale", "refine_scale")
+    _optimizer_keywords = (
+        "n_candidates", "y_transform", "n_refine", "local_scale", "refine_scale", "incumbent",
+        "liar",
+    )
 
     def __init__(
         self,

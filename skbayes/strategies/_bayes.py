@@ -19,7 +19,9 @@ How a proposal is made:
    standard deviation below the worst observed, so the model learns to avoid
    its region.
 3. A regression surrogate (GP, random forest) is turned into a value to
-   maximise by the acquisition (log-EI, PI, UCB): the acquisition is evaluated
+   maximise by the acquisition (log-EI, PI, UCB), whose incumbent is, for
+   the GP, the greatest posterior mean at the told candidates
+   (``incumbent``): the acquisition is evaluated
    at many quasi-random candidates plus perturbations of the best observed
    points, and the best ones are refined by L-BFGS-B on the continuous
    coordinates when the surrogate gives gradients (the GP), or by a second
@@ -31,7 +33,7 @@ How a proposal is made:
 
 A batch of ``n`` candidates (``ask(n)``) is built by the constant liar rule:
 after each point is chosen, it is added to the data with the worst observed
-score, and the surrogate is conditioned on it (``update``: the GP keeps its
+score (or the mean or best one: ``liar``), and the surrogate is conditioned on it (``update``: the GP keeps its
 hyperparameters and only refactorises), so the next point goes elsewhere.
 That is one model update per point of the batch, never more. Candidates asked
 but not yet told are treated the same way.
@@ -52,6 +54,11 @@ from ..surrogates._base import _encode
 from ..surrogates._warp import _ScoreWarp
 
 __all__ = ["Optimizer"]
+
+#: the legal values of ``Optimizer(incumbent=...)``
+_INCUMBENTS = ("auto", "mean", "observed")
+#: the legal values of ``Optimizer(liar=...)``
+_LIARS = ("worst", "mean", "best")
 
 class Optimizer(Strategy):
     """Ask/tell Bayesian optimizer over a search space.
@@ -112,6 +119,32 @@ class Optimizer(Strategy):
     refine_scale : float, default=0.02
         Standard deviation of the steps of the local refinement of a
         surrogate without gradients (32 per refined candidate).
+    incumbent : {"auto", "mean", "observed"}, default="auto"
+        The value an acquisition of a regression surrogate improves on
+        (``best`` of EI and PI). ``"mean"``: the greatest posterior mean of
+        the fitted surrogates at the told candidates (noise-aware: on a noisy
+        objective, such as cross-validated scores, a lucky evaluation does
+        not set a bar that only the model's uncertainty can clear, which
+        drew the proposals to the edges of the box); with several subspaces,
+        the greatest over their surrogates. ``"observed"``: the greatest told
+        score. ``"auto"``: ``"mean"`` for a surrogate that learns the noise
+        of the scores (its ``learns_noise`` is true: the GP, whose mean at a
+        told point departs from the score only as far as the noise it has
+        fitted), ``"observed"`` otherwise (a random forest's mean at a told
+        point is a leaf average even on an exact objective). The GP's
+        default was ``"observed"`` before 2026-12; docs/benchmarks.md,
+        "Ablations of the GP", has the measurements behind the change. UCB
+        ignores it; TPE does not use one.
+    liar : {"worst", "mean", "best"}, default="worst"
+        The score a candidate asked but not told yet (the earlier points of
+        a batch, or pending ones) pretends to have while the next points are
+        chosen (the constant liar). ``"worst"``: the worst told score, which
+        pushes the next points furthest away; ``"mean"``: the mean of the
+        told scores; ``"best"``: the greatest told score, which only removes
+        the uncertainty around the pending point (scikit-optimize's
+        ``"cl_max"``, ``"cl_mean"`` and ``"cl_min"`` for losses). Read by
+        regression surrogates (GP, random forest); TPE always takes the
+        worst.
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -149,6 +182,8 @@ class Optimizer(Strategy):
         n_refine=5,
         local_scale=0.1,
         refine_scale=0.02,
+        incumbent="auto",
+        liar="worst",
         random_state=None,
     ):
         if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
@@ -168,6 +203,8 @@ class Optimizer(Strategy):
         self.n_refine = n_refine
         self.local_scale = local_scale
         self.refine_scale = refine_scale
+        self.incumbent = incumbent
+        self.liar = liar
         self._check_params()
         self._template = make_surrogate(surrogate)
         self._sampling = callable(getattr(self._template, "propose", None))
@@ -231,6 +268,12 @@ class Optimizer(Strategy):
             v = getattr(self, name)
             if not isinstance(v, (int, float, np.number)) or isinstance(v, bool) or not 0 < v <= 1:
                 raise ValueError(f"{name} must be a number in (0, 1]; got {v!r}.")
+        if not isinstance(self.incumbent, str) or self.incumbent not in _INCUMBENTS:
+            raise ValueError(
+                f"incumbent must be one of {list(_INCUMBENTS)}; got {self.incumbent!r}."
+            )
+        if not isinstance(self.liar, str) or self.liar not in _LIARS:
+            raise ValueError(f"liar must be one of {list(_LIARS)}; got {self.liar!r}.")
 
     # -- the public ask/tell conveniences ------------------------------------
     def ask(self, n=None):
@@ -352,7 +395,8 @@ class Optimizer(Strategy):
         candidate gets one standard deviation below the worst finite score:
         worse than anything seen, so the model steers away, but not so far
         that it distorts the fit. A lie (a point asked but not told yet) gets
-        the worst finite score (constant liar).
+        the worst finite score (constant liar), or the mean or greatest one
+        (``liar``).
         """
         subspaces = list(self.history["subspace"]) + [s for s, _ in lies]
         units = list(self.history["unit"]) + [u for _, u in lies]
@@ -362,7 +406,11 @@ class Optimizer(Strategy):
         z[ok] = self._score_warp().transform(told[ok])
         worst = z[ok].min()
         failed = worst - 1.0
-        y = np.concatenate([np.where(ok, z, failed), np.full(len(lies), worst)])
+        if self._sampling or self.liar == "worst":
+            lie = worst
+        else:
+            lie = z[ok].mean() if self.liar == "mean" else z[ok].max()
+        y = np.concatenate([np.where(ok, z, failed), np.full(len(lies), lie)])
         return np.asarray(subspaces, dtype=int), units, y, z[ok].max()
 
     def _score_warp(self):
@@ -397,7 +445,7 @@ class Optimizer(Strategy):
         threshold = None
         if self._sampling and len(self.spaces) > 1 and hasattr(self._template, "threshold"):
             threshold = self._template.threshold(y)
-        choices = []
+        choices, fitted = [], []
         for s, space in enumerate(self.spaces):
             if not _has_room(space, exclude[s]):
                 continue
@@ -413,25 +461,56 @@ class Optimizer(Strategy):
                 found = best_sampled(space, model, exclude[s], self.rng)
                 if found is not None and threshold is not None:
                     found = (found[0], found[1] + self._subspace_log_ratio(s, subspaces, y, threshold))
+                if found is not None:
+                    choices.append((found[1], s, found[0]))
+                continue
+            # a surrogate without `update` is refitted for each lie of a batch
+            if refit or not callable(getattr(model, "update", None)):
+                model.fit(X, ys)
             else:
-                # a surrogate without `update` is refitted for each lie of a batch
-                if refit or not callable(getattr(model, "update", None)):
-                    model.fit(X, ys)
-                else:
-                    model.update(X, ys)
-                found = maximise_acquisition(
-                    space, model, best, U, ys, exclude[s], self.rng,
-                    acquisition=self._acq, acquisition_kwargs=self._acq_kwargs,
-                    acquisition_grad=self._acq_grad, n_candidates=self.n_candidates,
-                    n_refine=self.n_refine, local_scale=self.local_scale,
-                    refine_scale=self.refine_scale,
-                )
+                model.update(X, ys)
+            fitted.append((s, space, model, U, ys))
+        if fitted and self._mean_incumbent_wanted():
+            mean_best = self._mean_incumbent(fitted, subspaces)
+            best = mean_best if math.isfinite(mean_best) else best
+        for s, space, model, U, ys in fitted:
+            found = maximise_acquisition(
+                space, model, best, U, ys, exclude[s], self.rng,
+                acquisition=self._acq, acquisition_kwargs=self._acq_kwargs,
+                acquisition_grad=self._acq_grad, n_candidates=self.n_candidates,
+                n_refine=self.n_refine, local_scale=self.local_scale,
+                refine_scale=self.refine_scale,
+            )
             if found is not None:
                 choices.append((found[1], s, found[0]))
         if not choices:
             return None
         value, s, u = max(choices, key=lambda c: c[0])
         return s, u
+
+    def _mean_incumbent_wanted(self):
+        if self.incumbent == "auto":
+            return bool(getattr(self._template, "learns_noise", False))
+        return self.incumbent == "mean"
+
+    def _mean_incumbent(self, fitted, subspaces):
+        """The greatest posterior mean of the fitted surrogates at told, finite candidates.
+
+        Lies (pending candidates) and failures are not candidates for the
+        incumbent: only what was told with a finite score. The first rows of
+        each subspace's data are its told candidates, in the order of the
+        history.
+        """
+        told = np.asarray(self.history["score"], dtype=float)
+        told_sub = subspaces[: len(told)]
+        best = -math.inf
+        for s, space, model, U, ys in fitted:
+            ok = np.isfinite(told[told_sub == s])
+            if not ok.any():
+                continue
+            X = _encode(model, space, U[: ok.size][ok])
+            best = max(best, float(np.max(model.predict(X))))
+        return best
 
     def _subspace_log_ratio(self, s, subspaces, y, threshold):
         """log l(s) - log g(s): the subspace's share of good vs bad points."""

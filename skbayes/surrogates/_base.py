@@ -28,6 +28,10 @@ Optional hooks, used when present:
   ``(mean, std, d_mean, d_std)`` with derivatives of shape ``X.shape``, and
   ``has_gradient = True``: the optimizer then refines the best candidates by
   L-BFGS-B on the continuous coordinates.
+- ``learns_noise = True``: the model fits the noise of the scores, so its
+  mean at a told point is a denoised score; the optimizer's default
+  ``incumbent="auto"`` then takes the greatest such mean as the incumbent of
+  EI and PI (otherwise the greatest told score).
 - ``random_state``: a parameter the optimizer seeds from its own generator
   when it is ``None``, so that searches are reproducible.
 

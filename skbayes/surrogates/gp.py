@@ -106,6 +106,9 @@ class GaussianProcess(Surrogate):
     """
 
     has_gradient = True
+    #: the noise variance is fitted: the mean at a told point departs from its
+    #: score only as far as that noise (the Optimizer's incumbent="auto" reads it)
+    learns_noise = True
 
     def __init__(
         self,
