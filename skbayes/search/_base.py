@@ -183,7 +183,8 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         record = self._record
         self.stop_reason_ = None
         search_ctx = None
-        if callback_ctx is not None:
+        # no callback to serve: no task tree, which every fit task would carry
+        if _sklearn_compat.has_fit_callbacks(callback_ctx, self.estimator):
             search_ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=None
             ).call_on_fit_task_begin(estimator=self)
