@@ -26,7 +26,7 @@ from joblib import effective_n_jobs
 from sklearn.model_selection._search import BaseSearchCV
 
 from ..callbacks import Callback, SearchState
-from . import _diagnostics, _sklearn_compat
+from . import _backends, _diagnostics, _sklearn_compat
 from ._checks import _check_callbacks, _check_parallel_fits, _check_search_spaces
 from ._record import _Recording
 from ._resume import _Resumable
@@ -167,11 +167,8 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         state = dict(super().__getstate__())  # a copy: it may be __dict__ itself
         state.pop("_fit_inputs", None)
         if state.pop("_record", None) is not None:
-            # during a fit, the strategy (a fitted surrogate) and the previous
-            # fit's record are not the workers' business either: what a fit
-            # task ships stays as small as the search's parameters
-            state.pop("strategy_", None)
-            state.pop("_search_record_", None)
+            # during a fit: only what a fit task needs (see _backends)
+            state = _backends.state_for_fit_tasks(state)
         return state
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
