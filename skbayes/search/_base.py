@@ -196,9 +196,14 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
             # a replayed search that would have stopped here stops here
             stop = record.n_replayed > 0 and self._notify(callbacks, state)
             n_batches, last = 0, begin
-            with _sklearn_compat.collect_fit_failures(self, record.count_new_fits):
+            X, y, _ = getattr(self, "_fit_inputs", (None, None, None))
+            with (
+                _sklearn_compat.collect_fit_failures(self, record.count_new_fits),
+                _backends.data_sent_once(self.n_jobs, X, y, record.splits),
+            ):
                 while not stop:
-                    n = self._batch_size(n_workers)
+                    # asked again at every batch: a cluster may grow or shrink
+                    n = self._batch_size(_backends.n_workers(self.n_jobs))
                     batch = strategy.ask(n)
                     if not batch:
                         break
