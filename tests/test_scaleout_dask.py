@@ -52,7 +52,7 @@ class _Traffic:
     """
 
     def __init__(self, client):
-        self.client, self.calls, self.bytes = client, 0, 0
+        self.client, self.calls, self.bytes, self.each = client, 0, 0, []
         self._scatter = client.scatter
 
     def __enter__(self):
@@ -61,6 +61,7 @@ class _Traffic:
 
             self.calls += 1
             self.bytes += sizeof(data)
+            self.each.append(sizeof(data))
             return self._scatter(data, *args, **kwargs)
 
         self._before = self._peer_bytes()
@@ -95,12 +96,12 @@ def test_large_data_reaches_each_worker_once_per_fit(client):
 def test_data_the_user_scattered_is_not_sent_again(client, data):
     X, y = make_classification(n_samples=2000, n_features=50, random_state=0)
     make = SEARCHES["low_discrepancy"]
-    with joblib.parallel_backend("dask", scatter=[X, y]):
-        with _Traffic(client) as traffic:
-            make(RidgeClassifier(), {"alpha": Real(1e-3, 1e3, prior="log-uniform")}, n_iter=8, cv=3).fit(X, y)
-    # only the index arrays of the splits (3 x 16 KB train, 3 x 4 KB test, to 2 workers)
-    assert traffic.calls == 1
-    assert traffic.bytes + traffic.peer < 0.2 * X.nbytes
+    with _Traffic(client) as traffic, joblib.parallel_backend("dask", scatter=[X, y]):
+        make(RidgeClassifier(), {"alpha": Real(1e-3, 1e3, prior="log-uniform")}, n_iter=8, cv=3).fit(X, y)
+    # the user's scatter (X and y), then the search's: only the index arrays
+    # of the splits (3 x 16 KB train, 3 x 4 KB test)
+    assert traffic.calls == 2
+    assert traffic.each[0] > X.nbytes and traffic.each[1] < 0.1 * X.nbytes
 
 
 @pytest.mark.parametrize("as_list", [False, True])
