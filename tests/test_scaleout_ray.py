@@ -135,3 +135,18 @@ def test_ctrl_c_as_with_loky():
     line = interrupt_search("ray")
     assert line.startswith("kept 2 "), line
     assert np.isfinite(float(line.split()[3]))
+
+
+def _fit_in_task(name, n_jobs):
+    X, y = make_classification(n_samples=120, n_features=6, n_informative=4, random_state=0)
+    search = SEARCHES[name](LogisticRegression(), SPACE, cv=2, n_jobs=n_jobs).fit(X, y)
+    return search.cv_results_["mean_test_score"].tolist()
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_search_fitted_inside_a_ray_task(local_ray, data, n_jobs):
+    # a whole search as one Ray task (its fits on loky inside the task)
+    X, y = data
+    ref = SEARCHES["bayes"](LogisticRegression(), SPACE, cv=2, n_jobs=1).fit(X, y)
+    scores = ray.get(ray.remote(_fit_in_task).remote("bayes", n_jobs))
+    np.testing.assert_allclose(scores, ref.cv_results_["mean_test_score"])
