@@ -74,7 +74,6 @@ from sklearn.svm import SVC  # noqa: E402
 
 from skbayes import BayesSearchCV, LowDiscrepancySearchCV  # noqa: E402
 from skbayes.optimizer import Optimizer  # noqa: E402
-from skbayes.search import _backends  # noqa: E402
 from skbayes.search._base import BaseSearch  # noqa: E402
 from skbayes.space import Real  # noqa: E402
 
@@ -350,6 +349,8 @@ class _Traffic:
 def part_data(args):
     from distributed import Client, LocalCluster
 
+    from skbayes.search import _backends
+
     n_features = 100
     n = int(args.data_mb * 1e6 / 8 / n_features)
     rng = np.random.default_rng(0)
@@ -523,7 +524,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=["all", "backends", "data", "task-bytes", "overhead"], default="all")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--n-samples", type=int, default=3000)
+    parser.add_argument("--n-samples", type=int, default=4000)
     parser.add_argument("--n-iter", type=int, default=48)
     parser.add_argument("--data-mb", type=float, default=200.0)
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (a smoke test)")
