@@ -26,7 +26,7 @@ from joblib import effective_n_jobs
 from sklearn.model_selection._search import BaseSearchCV
 
 from ..callbacks import Callback, SearchState
-from . import _diagnostics, _sklearn_compat
+from . import _backends, _diagnostics, _sklearn_compat
 from ._checks import _check_callbacks, _check_parallel_fits, _check_search_spaces
 from ._record import _Recording
 from ._resume import _Resumable
@@ -167,11 +167,8 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         state = dict(super().__getstate__())  # a copy: it may be __dict__ itself
         state.pop("_fit_inputs", None)
         if state.pop("_record", None) is not None:
-            # during a fit, the strategy (a fitted surrogate) and the previous
-            # fit's record are not the workers' business either: what a fit
-            # task ships stays as small as the search's parameters
-            state.pop("strategy_", None)
-            state.pop("_search_record_", None)
+            # during a fit: only what a fit task needs (see _backends)
+            state = _backends.state_for_fit_tasks(state)
         return state
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
@@ -183,7 +180,8 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         record = self._record
         self.stop_reason_ = None
         search_ctx = None
-        if callback_ctx is not None:
+        # no callback to serve: no task tree, which every fit task would carry
+        if _sklearn_compat.has_fit_callbacks(callback_ctx, self.estimator):
             search_ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=None
             ).call_on_fit_task_begin(estimator=self)
@@ -198,9 +196,14 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
             # a replayed search that would have stopped here stops here
             stop = record.n_replayed > 0 and self._notify(callbacks, state)
             n_batches, last = 0, begin
-            with _sklearn_compat.collect_fit_failures(self, record.count_new_fits):
+            X, y, _ = getattr(self, "_fit_inputs", (None, None, None))
+            with (
+                _sklearn_compat.collect_fit_failures(self, record.count_new_fits),
+                _backends.data_sent_once(self.n_jobs, X, y, record.splits),
+            ):
                 while not stop:
-                    n = self._batch_size(n_workers)
+                    # asked again at every batch: a cluster may grow or shrink
+                    n = self._batch_size(_backends.n_workers(self.n_jobs))
                     batch = strategy.ask(n)
                     if not batch:
                         break

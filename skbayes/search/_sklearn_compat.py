@@ -22,6 +22,11 @@ reaches further, each for a reason given where it is done:
   clone of ``base_estimator``, a variable of its closure; the halving search
   puts the estimator that continues fold models across rungs in its place
   for the duration of the search (never for the refit).
+- :func:`has_fit_callbacks`: whether a callback context (scikit-learn >= 1.9)
+  has callbacks to call. Every node of its task tree leads to the whole tree,
+  and every fit task is sent its own node: a search of many batches that
+  builds the tree with no callback to read it ships a tree that grows with
+  every candidate to every fit.
 """
 
 import contextlib
@@ -42,6 +47,7 @@ __all__ = [
     "judge_fit_failures",
     "hand_over_results",
     "fits_start_from",
+    "has_fit_callbacks",
 ]
 
 # scikit-learn >= 1.7 checks the cv in ``BaseSearchCV.fit`` (``_checked_cv_orig``)
@@ -189,3 +195,35 @@ def fits_start_from(evaluate_candidates, wrap):
         yield wrapped
     finally:
         cell.cell_contents = base
+
+
+def has_fit_callbacks(callback_ctx, estimator):
+    """Whether scikit-learn's callback context ``callback_ctx`` has callbacks to serve.
+
+    Parameters
+    ----------
+    callback_ctx : sklearn.callback.CallbackContext or None
+        The context ``BaseSearchCV.fit`` hands to ``_run_search``.
+    estimator : estimator object
+        The estimator the search fits: callbacks set on it (or on a step or
+        parameter of it) are attached to the search's task tree through the
+        fit tasks' contexts.
+
+    Returns
+    -------
+    has_callbacks : bool
+        False when there is no context, or when neither it (callbacks set on
+        the search with ``set_callbacks``, or propagated to it from a
+        meta-estimator) nor ``estimator`` holds a callback: then no
+        sub-context needs to be made and the fit tasks need not carry one.
+        True when the context cannot tell (a future scikit-learn).
+    """
+    if callback_ctx is None:
+        return False
+    callbacks = getattr(callback_ctx, "_callbacks", None)
+    if callbacks is None or len(callbacks) > 0:
+        return True
+    parts = [estimator]
+    if hasattr(estimator, "get_params") and not isinstance(estimator, type):
+        parts += list(estimator.get_params(deep=True).values())
+    return any(getattr(part, "_skl_callbacks", None) for part in parts if not isinstance(part, type))
