@@ -1,6 +1,6 @@
 """Scale-out measured: one search sequentially, on loky, on Dask and on Ray.
 
-Four parts, each with ``--part``:
+Five parts, each with ``--part``:
 
 ``backends``
     A fits-dominated search (BayesSearchCV over an SVC's ``C`` in 1e-2..1e3
@@ -30,6 +30,11 @@ Four parts, each with ``--part``:
     with the data and split indices left out) after 50 and after 300
     evaluated candidates, for BayesSearchCV and LowDiscrepancySearchCV, and
     in a second, warm-started fit.
+``dispatch``
+    What one batch costs when its fits take no time (DummyClassifier, batches
+    of 2 and 8 candidates x 5 folds) on each backend, and the CPU seconds of
+    this process, of the workers and of the cluster's other processes during
+    a 16-candidate SVC search, next to the fits' own time.
 ``overhead``
     BayesSearchCV's proposal time for a batch of ``n`` candidates (``ask(n)``
     and ``tell``, GP surrogate, after 48 observations), for the workers-per-
@@ -75,7 +80,7 @@ from sklearn.svm import SVC  # noqa: E402
 from skbayes import BayesSearchCV, LowDiscrepancySearchCV  # noqa: E402
 from skbayes.optimizer import Optimizer  # noqa: E402
 from skbayes.search._base import BaseSearch  # noqa: E402
-from skbayes.space import Real  # noqa: E402
+from skbayes.space import Integer, Real  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SVC_SPACE = {
@@ -446,6 +451,78 @@ def part_overhead(args):
     return {"rows": rows}
 
 
+# -- part 5: cost per batch with instant fits, and where the CPU goes ----------------
+
+
+def _cpu_seconds():
+    """CPU seconds of this process and of its children, by kind (psutil, a dependency of distributed)."""
+    import psutil
+
+    me = psutil.Process()
+    out = {"this process (driver, Dask scheduler)": sum(me.cpu_times()[:2])}
+    for child in me.children(recursive=True):
+        try:
+            line, spent = " ".join(child.cmdline()), sum(child.cpu_times()[:2])
+        except psutil.Error:
+            continue
+        if "loky" in line:
+            kind = "workers"
+        elif "PoolActor" in line or "default_worker" in line or "ray::IDLE" in line:
+            kind = "workers"  # Ray's worker processes (the pool's actors rename themselves)
+        elif "multiprocessing" in line:  # dask nannies' worker processes (and the nannies)
+            kind = "workers"
+        else:
+            kind = "other processes (Ray's raylet, GCS, agents)"
+        out[kind] = out.get(kind, 0.0) + spent
+    return out
+
+
+def part_dispatch(args):
+    from sklearn.dummy import DummyClassifier
+
+    Xd, yd = np.zeros((100, 2)), np.arange(100) % 2
+    Xs, ys = _svc_problem(args.n_samples)
+    rows = []
+
+    def measure(name, n_jobs, context):
+        for per_batch in (2, 8):
+            space = {"strategy": ["prior", "uniform", "stratified"], "random_state": Integer(0, 10**6)}
+            search = BayesSearchCV(DummyClassifier(), space, n_iter=4 * per_batch, n_points=per_batch,
+                                   n_initial_points=4 * per_batch, cv=5, n_jobs=n_jobs, random_state=0)
+            with _batch_clock() as spans, context():
+                search.fit(Xd, yd)
+                search.fit(Xd, yd)
+            rows.append({"backend": name, "kind": "instant fits", "candidates_per_batch": per_batch,
+                         "batch_s": float(np.median(spans)), "load": _load()})
+            print(f"  {name}: batch of {per_batch} x 5 instant fits {np.median(spans):.3f} s", flush=True)
+        before = _cpu_seconds()
+        out = _fit_measured(lambda **kw: _svc_search(0, n_iter=16, n_jobs=n_jobs, **kw), Xs, ys,
+                            1 if n_jobs == 1 else N_WORKERS, context)
+        spent = {k: round(v - before.get(k, 0.0), 2) for k, v in _cpu_seconds().items()}
+        rows.append({"backend": name, "kind": "SVC, 16 candidates", "wall_s": out["wall_s"], "busy_s": out["busy_s"],
+                     "cpu_s": spent, "load": _load()})
+        print(f"  {name}: SVC 16 candidates {out['wall_s']:.1f} s, fits' own time {out['busy_s']:.1f} s, CPU {spent}", flush=True)
+
+    measure("sequential", 1, contextlib.nullcontext)
+    measure("loky", N_WORKERS, contextlib.nullcontext)
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=N_WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, Client(cluster):
+        measure("dask", None, lambda: joblib.parallel_backend("dask"))
+    try:
+        import ray
+        from ray.util.joblib import register_ray
+    except ImportError:
+        return {"rows": rows}
+    ray.init(num_cpus=N_WORKERS, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    register_ray()
+    try:
+        measure("ray", None, lambda: joblib.parallel_backend("ray"))
+    finally:
+        ray.shutdown()
+    return {"rows": rows}
+
+
 # -- report -----------------------------------------------------------------------
 
 
@@ -517,12 +594,25 @@ def report(results, meta):
                   "|---|" + "---|" * len([r for r in rows if r["observations"] == 48])]
         for n_obs in (48, 200):
             lines.append(f"| {n_obs} | " + " | ".join(f"{r['proposal_s']:.3f} s" for r in rows if r["observations"] == n_obs) + " |")
+    if "dispatch" in results:
+        rows = results["dispatch"]["rows"]
+        lines += ["", "### One batch with instant fits (DummyClassifier, 5 folds per candidate), and where the CPU goes", "",
+                  "| backend | batch of 2 candidates (s) | batch of 8 (s) | SVC 16 candidates: wall (s) | fits' own time (s) | CPU seconds |",
+                  "|---|---|---|---|---|---|"]
+        for backend in ("sequential", "loky", "dask", "ray"):
+            sel = {(r["kind"], r.get("candidates_per_batch")): r for r in rows if r["backend"] == backend}
+            if not sel:
+                continue
+            svc = sel[("SVC, 16 candidates", None)]
+            cpu = ", ".join(f"{k}: {v:.1f}" for k, v in svc["cpu_s"].items() if v > 0.05)
+            lines.append(f"| {backend} | {sel[('instant fits', 2)]['batch_s']:.3f} | {sel[('instant fits', 8)]['batch_s']:.3f} | "
+                         f"{svc['wall_s']:.1f} | {svc['busy_s']:.1f} | {cpu} |")
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=["all", "backends", "data", "task-bytes", "overhead"], default="all")
+    parser.add_argument("--part", choices=["all", "backends", "data", "task-bytes", "overhead", "dispatch"], default="all")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--n-samples", type=int, default=4000)
     parser.add_argument("--n-iter", type=int, default=48)
@@ -540,12 +630,12 @@ def main():
         "versions": _versions(), "load_at_start": _load(), "args": {k: v for k, v in vars(args).items()},
     }
     print(f"{meta['date']}, load {meta['load_at_start']}", flush=True)
-    parts = ["backends", "data", "task-bytes", "overhead"] if args.part == "all" else [args.part]
+    parts = ["backends", "data", "task-bytes", "overhead", "dispatch"] if args.part == "all" else [args.part]
     results = {}
     for part in parts:
         print(f"== {part}", flush=True)
         results[part] = {"backends": part_backends, "data": part_data, "task-bytes": part_task_bytes,
-                         "overhead": part_overhead}[part](args)
+                         "overhead": part_overhead, "dispatch": part_dispatch}[part](args)
     meta["load_at_end"] = _load()
     text = report(results, meta)
     print(text)
