@@ -9,7 +9,7 @@ import skbayes
 def test_import_does_not_pull_optional_dependencies():
     code = (
         "import sys, skbayes, skbayes.space, skbayes.sampling, skbayes.search\n"
-        "heavy = [m for m in ('torch', 'skorch', 'matplotlib', 'dask', 'distributed', 'tqdm') if m in sys.modules]\n"
+        "heavy = [m for m in ('torch', 'skorch', 'matplotlib', 'dask', 'distributed', 'tqdm', 'ray') if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
