@@ -26,7 +26,7 @@ from joblib import effective_n_jobs
 from sklearn.model_selection._search import BaseSearchCV
 
 from ..callbacks import Callback, SearchState
-from . import _backends, _diagnostics, _sklearn_compat
+from . import _backends, _diagnostics, _dispatch, _sklearn_compat
 from ._checks import _check_callbacks, _check_parallel_fits, _check_search_spaces
 from ._record import _Recording
 from ._resume import _Resumable
@@ -178,6 +178,7 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         _check_parallel_fits(self.estimator, n_workers)
         strategy = self.strategy_ = self._start(spaces, callbacks)
         record = self._record
+        record.costs = _dispatch.CostModel(strategy.locate)
         self.stop_reason_ = None
         search_ctx = None
         # no callback to serve: no task tree, which every fit task would carry
@@ -203,11 +204,13 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
             ):
                 while not stop:
                     # asked again at every batch: a cluster may grow or shrink
-                    n = self._batch_size(_backends.n_workers(self.n_jobs))
+                    workers = _backends.n_workers(self.n_jobs)
+                    n = self._batch_size(workers)
                     batch = strategy.ask(n)
                     if not batch:
                         break
-                    scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx)
+                    order = self._dispatch_order(batch) if workers > 1 else None
+                    scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx, order=order)
                     strategy.tell(batch, scores)
                     record.batches.append((n, scores.tolist()))
                     n_batches += 1
@@ -275,10 +278,28 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
                 )
         return stop is not None
 
-    def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, **kwargs):
-        """Evaluate one batch; return its scores (``nan`` where a fit failed)."""
+    def _dispatch_order(self, batch):
+        """The order in which ``batch`` goes to the workers: predicted slowest first.
+
+        Only the dispatch follows it; the results keep the order proposed
+        (see ``_dispatch``).
+        """
+        return self._record.costs.order(batch)
+
+    def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, order=None, **kwargs):
+        """Evaluate one batch; return its scores (``nan`` where a fit failed).
+
+        ``order`` (a permutation of the batch's indices, or None) is the order
+        the candidates are handed to ``evaluate_candidates`` in.
+        """
         record = self._record
         start = record.n_candidates
+        if order is None:
+            order = range(len(batch))
+        offset = len(record.order)
+        position = np.empty(len(batch), dtype=int)
+        position[list(order)] = np.arange(len(batch))
+        record.order.extend(offset + int(p) for p in position)
         batch_ctx = None
         if search_ctx is not None:
             batch_ctx = search_ctx.subcontext(
@@ -290,14 +311,20 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         if "cv" not in kwargs and record.splits is not None:
             kwargs["cv"] = _FixedSplits(record.splits)
         try:
-            record.results = evaluate_candidates(batch, **kwargs)
+            record.results = evaluate_candidates([batch[i] for i in order], **kwargs)
+        except BaseException:
+            del record.order[offset:]  # the batch is lost: no rows to put in order
+            raise
         finally:
             if batch_ctx is not None:
                 batch_ctx.call_on_fit_task_end(estimator=self)
         record.n_candidates += len(batch)
-        metric = self._told_metric(record.results)
+        results = record.results
+        metric = self._told_metric(results)
         # a copy: setting failures to nan must not write into cv_results_
-        scores = np.array(record.results[f"mean_test_{metric}"][start:], dtype=float)
+        scores = np.array(results[f"mean_test_{metric}"][start:], dtype=float)
         failed = [n > 0 for n, _, _ in record.fit_failures[start:]]
         scores[np.asarray(failed, dtype=bool)] = np.nan
+        seconds = np.add(results["mean_fit_time"][start:], results["mean_score_time"][start:])
+        record.costs.observe(batch, np.where(np.isnan(scores), np.nan, seconds))
         return scores

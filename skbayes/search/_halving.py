@@ -550,6 +550,11 @@ feature_names_in_
                     ceil(rungs[-1].n_candidates / self.factor) if rungs else 0
                 )
 
+    def _dispatch_order(self, batch):
+        # as proposed: a rung's fold models and its more_results follow the
+        # batch's order, and its many candidates leave little tail to balance
+        return None
+
     def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, **kwargs):
         rung = self.strategy_.rung
         if self.verbose:

@@ -11,7 +11,7 @@ import re
 import warnings
 
 from ..callbacks import _checkpoint
-from . import _sklearn_compat
+from . import _dispatch, _sklearn_compat
 
 # scikit-learn warns about non-finite mean scores each time it formats the
 # results, that is after every batch: once per fit is enough
@@ -45,6 +45,10 @@ class _Record:
         self.fingerprint = {}  # settings_fingerprint of the search
         self.data = None  # data_fingerprint of X, y and the fit parameters
         self.n_samples = None
+        # positions in scikit-learn's lists of this fit's candidates, in the
+        # order proposed (each batch is dispatched slowest first, _dispatch)
+        self.order = []
+        self.costs = None  # _dispatch.CostModel of this fit
 
     def count_new_fits(self, out):
         """Collector of a batch's ``_fit_and_score`` results (see ``_sklearn_compat``)."""
@@ -117,6 +121,9 @@ class _Recording:
         record = getattr(self, "_record", None)
         if record is None:
             return super()._format_results(candidate_params, n_splits, out, more_results)
+        candidate_params, out, more_results = _dispatch.reorder(
+            record.order, n_splits, candidate_params, out, more_results
+        )
         candidate_params, out, more_results = record.merge(candidate_params, out, more_results)
         record.merged = (candidate_params, out, more_results or {})
         _score_failed_fits_per_metric(out, self.error_score)

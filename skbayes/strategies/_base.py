@@ -126,6 +126,27 @@ class Strategy(ABC):
         self.history["score"].extend(scores.tolist())
         self._observe(subspaces, units, scores)
 
+    def locate(self, params):
+        """``(subspace, unit_point)`` of a candidate, as :meth:`tell` would place it.
+
+        Parameters
+        ----------
+        params : dict
+            A candidate, as returned by :meth:`ask` or any dict that fits one
+            of the subspaces.
+
+        Returns
+        -------
+        subspace : int
+        unit_point : ndarray of shape (n_dims,)
+
+        Raises
+        ------
+        ValueError
+            If the candidate is in none of the subspaces.
+        """
+        return self._locate(params, set())
+
     def _locate(self, params, taken):
         """``(subspace, unit_point)`` of a candidate, found by its value.
 
