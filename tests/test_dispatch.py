@@ -171,3 +171,16 @@ def test_cost_model_orders_by_predicted_seconds():
     model = _dispatch.CostModel(refusing)
     model.observe([{"x": 0.0}, {"x": 1.0}, {"y": 1}], [0.01, 1.0, 5.0])
     assert model.order([{"y": 1}, {"x": 1.0}, {"x": 0.0}]) == [1, 0, 2]
+
+
+def test_reorder_puts_every_list_back_in_the_order_proposed():
+    # proposed a, b, c; dispatched c, a, b: order[k] = where the k-th proposed landed
+    order = [1, 2, 0]
+    params = [{"p": "c"}, {"p": "a"}, {"p": "b"}, {"p": "replayed"}]
+    out = ["c0", "c1", "a0", "a1", "b0", "b1", "r0", "r1"]
+    more = {"iter": ["C", "A", "B", "R"]}
+    params, out, more = _dispatch.reorder(order, 2, params, out, more)
+    assert [p["p"] for p in params] == ["a", "b", "c", "replayed"]
+    assert out == ["a0", "a1", "b0", "b1", "c0", "c1", "r0", "r1"]
+    assert more == {"iter": ["A", "B", "C", "R"]}
+    assert _dispatch.reorder([0, 1], 2, params, out, more) == (params, out, more)
