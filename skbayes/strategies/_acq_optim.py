@@ -202,6 +202,14 @@ def _refine(space, model, U0, best, acquisition, acquisition_kwargs):
 # -- helpers on a Space --------------------------------------------------------------
 
 
+_ORDINAL_STEPS = False
+
+
+def _ordinal(space):
+    """Which unit coordinates are finite but ordered (integers): stepped, not redrawn."""
+    return np.array([d.is_finite and not isinstance(d, Categorical) for d in space.dimensions], dtype=bool)
+
+
 def _continuous(space):
     """Which unit coordinates are continuous (free to move by gradient)."""
     return np.array([not d.is_finite for d in space.dimensions], dtype=bool)
@@ -241,8 +249,16 @@ def _perturb(space, centres, per_centre, scale, rng):
         return np.empty((0, space.n_dims))
     C = np.repeat(np.asarray(centres, dtype=float), per_centre, axis=0)
     steps = rng.normal(scale=scale, size=C.shape)
+    if _ORDINAL_STEPS:
+        ordinal = _ordinal(space)
+        if ordinal.any():
+            # an ordinal coordinate steps like a continuous one, by at least about a cell
+            cells = np.array([d.cardinality if o else 1 for d, o in zip(space.dimensions, ordinal)], dtype=float)
+            steps = np.where(ordinal[None, :], steps * np.maximum(1.0, 1.0 / (scale * cells))[None, :], steps)
     U = np.clip(C + steps, 0.0, 1.0)
     finite = ~_continuous(space)
+    if _ORDINAL_STEPS:
+        finite &= ~_ordinal(space)
     if finite.any():
         redraw = (rng.random(C.shape) < 1.0 / space.n_dims) & finite[None, :]
         U = np.where(finite[None, :], C, U)

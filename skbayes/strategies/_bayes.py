@@ -184,6 +184,7 @@ class Optimizer(Strategy):
         refine_scale=0.02,
         incumbent="auto",
         liar="worst",
+        random_fraction=0.0,
         random_state=None,
     ):
         if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
@@ -205,6 +206,7 @@ class Optimizer(Strategy):
         self.refine_scale = refine_scale
         self.incumbent = incumbent
         self.liar = liar
+        self.random_fraction = random_fraction
         self._check_params()
         self._template = make_surrogate(surrogate)
         self._sampling = callable(getattr(self._template, "propose", None))
@@ -274,6 +276,9 @@ class Optimizer(Strategy):
             )
         if not isinstance(self.liar, str) or self.liar not in _LIARS:
             raise ValueError(f"liar must be one of {list(_LIARS)}; got {self.liar!r}.")
+        v = self.random_fraction
+        if not isinstance(v, (int, float, np.number)) or isinstance(v, bool) or not 0 <= v < 1:
+            raise ValueError(f"random_fraction must be a number in [0, 1); got {v!r}.")
 
     # -- the public ask/tell conveniences ------------------------------------
     def ask(self, n=None):
@@ -378,8 +383,12 @@ class Optimizer(Strategy):
                 if self.spaces[s].keys(u[None, :])[0] in exclude[s]:
                     continue
             else:
-                choice = self._model_proposal(exclude, pending + out, refit)
-                refit = False
+                choice = None
+                if self.random_fraction > 0 and self.rng.random() < self.random_fraction:
+                    choice = self._random_proposal(exclude)
+                if choice is None:
+                    choice = self._model_proposal(exclude, pending + out, refit)
+                    refit = False
                 if choice is None:
                     break
                 s, u = choice

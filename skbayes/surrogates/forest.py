@@ -51,11 +51,25 @@ class RandomForest(Surrogate):
     True
     """
 
-    def __init__(self, *, n_estimators=32, min_samples_leaf=2, max_features=0.8, min_std=1e-3, random_state=None):
+    def __init__(
+        self,
+        *,
+        n_estimators=32,
+        min_samples_leaf=2,
+        max_features=0.8,
+        min_std=1e-3,
+        splitter="best",
+        leaf_variance=False,
+        log_scores=False,
+        random_state=None,
+    ):
         self.n_estimators = n_estimators
         self.min_samples_leaf = min_samples_leaf
         self.max_features = max_features
         self.min_std = min_std
+        self.splitter = splitter
+        self.leaf_variance = leaf_variance
+        self.log_scores = log_scores
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -73,6 +87,9 @@ class RandomForest(Surrogate):
             return self
         rng = np.random.default_rng(self.random_state)
         n = X.shape[0]
+        if self.log_scores:
+            self.y_top_ = float(y.max())
+            y = self._to_log(y)
         X32 = np.ascontiguousarray(X, dtype=np.float32)
         self.trees_ = []
         # scikit-learn's trees, grown one by one on bootstrap weights: the
@@ -84,6 +101,7 @@ class RandomForest(Surrogate):
                 tree = DecisionTreeRegressor(
                     min_samples_leaf=self.min_samples_leaf,
                     max_features=self.max_features,
+                    splitter=self.splitter,
                     random_state=int(rng.integers(np.iinfo(np.int32).max)),
                 )
                 self.trees_.append(tree.fit(X32, y, sample_weight=weights, check_input=False))
@@ -109,9 +127,27 @@ class RandomForest(Surrogate):
         else:
             # the trees' own predict, without re-validating X once per tree
             X32 = np.ascontiguousarray(X, dtype=np.float32)
-            per_tree = np.stack(
-                [tree.predict(X32, check_input=False) for tree in self.trees_]
-            )
+            if self.leaf_variance or self.log_scores:
+                leaves = [tree.apply(X32, check_input=False) for tree in self.trees_]
+                per_tree = np.stack([t.tree_.value[i, 0, 0] for t, i in zip(self.trees_, leaves)])
+                within = np.stack([t.tree_.impurity[i] for t, i in zip(self.trees_, leaves)])
+            else:
+                per_tree = np.stack([tree.predict(X32, check_input=False) for tree in self.trees_])
+                within = None
+            if self.log_scores:
+                per_tree = self._from_log(per_tree)
+                within = None
             mean = per_tree.mean(axis=0)
-            std = np.maximum(per_tree.std(axis=0), self.min_std)
+            var = per_tree.var(axis=0)
+            if self.leaf_variance and within is not None:
+                var = var + within.mean(axis=0)
+            std = np.maximum(np.sqrt(var), self.min_std)
         return (mean, std) if return_std else mean
+
+    _LOG_DELTA = 1e-2
+
+    def _to_log(self, y):
+        return -np.log(self.y_top_ - y + self._LOG_DELTA)
+
+    def _from_log(self, t):
+        return self.y_top_ + self._LOG_DELTA - np.exp(-t)
