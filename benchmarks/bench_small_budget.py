@@ -39,57 +39,15 @@ def _surrogate(name, **params):
     return SURROGATES[name](**params)
 
 
-def _with_flag(module, name, value, make):
-    """A runner that sets ``module.name = value`` while it runs (ablation of a code path)."""
-    import importlib
-
-    mod = importlib.import_module(module)
-
-    def run(*args):
-        old = getattr(mod, name)
-        setattr(mod, name, value)
-        try:
-            return make()(*args)
-        finally:
-            setattr(mod, name, old)
-
-    return run
-
-
 VARIANTS = {
     "gp": lambda: run_skbayes("gp"),
     "rf": lambda: run_skbayes("rf"),
     "tpe": lambda: run_skbayes("tpe"),
     "random": run_random,
-    # ablations of the random forest
-    "rf-leafvar": lambda: run_skbayes(_surrogate("rf", leaf_variance=True)),
-    "rf-log": lambda: run_skbayes(_surrogate("rf", log_scores=True)),
-    "rf-extra": lambda: run_skbayes(_surrogate("rf", splitter="random")),
-    "rf-mf1": lambda: run_skbayes(_surrogate("rf", max_features=1.0)),
-    "rf-int20": lambda: run_skbayes("rf", random_fraction=0.2),
-    "rf-leafvar-log": lambda: run_skbayes(_surrogate("rf", leaf_variance=True, log_scores=True)),
-    "rf-ord": lambda: _with_flag("skbayes.strategies._acq_optim", "_ORDINAL_STEPS", True, lambda: run_skbayes("rf")),
-    "rf-meaninc": lambda: run_skbayes("rf", incumbent="mean"),
-    "rf-leaf1": lambda: run_skbayes(_surrogate("rf", min_samples_leaf=1)),
-    "rf-log-meaninc": lambda: run_skbayes(_surrogate("rf", log_scores=True), incumbent="mean"),
-    "rf-log-ord": lambda: _with_flag("skbayes.strategies._acq_optim", "_ORDINAL_STEPS", True,
-                                     lambda: run_skbayes(_surrogate("rf", log_scores=True))),
-    "rf-ord-meaninc": lambda: _with_flag("skbayes.strategies._acq_optim", "_ORDINAL_STEPS", True,
-                                         lambda: run_skbayes("rf", incumbent="mean")),
-    "rf-log-ord-meaninc": lambda: _with_flag("skbayes.strategies._acq_optim", "_ORDINAL_STEPS", True,
-                                             lambda: run_skbayes(_surrogate("rf", log_scores=True), incumbent="mean")),
-    "rf-lv-ord-meaninc": lambda: _with_flag("skbayes.strategies._acq_optim", "_ORDINAL_STEPS", True,
-                                            lambda: run_skbayes(_surrogate("rf", leaf_variance=True), incumbent="mean")),
-    "rf-lv-meaninc": lambda: run_skbayes(_surrogate("rf", leaf_variance=True), incumbent="mean"),
-    "rf-lv-ord": lambda: _with_flag("skbayes.strategies._acq_optim", "_ORDINAL_STEPS", True,
-                                    lambda: run_skbayes(_surrogate("rf", leaf_variance=True))),
-    "gp-ord": lambda: _with_flag("skbayes.strategies._acq_optim", "_ORDINAL_STEPS", True, lambda: run_skbayes("gp")),
-    # ablations of TPE
-    "tpe-g10": lambda: run_skbayes(_surrogate("tpe", gamma=0.10)),
-    "tpe-bw25": lambda: run_skbayes(_surrogate("tpe", bandwidth=0.25)),
-    "tpe-bw10": lambda: run_skbayes(_surrogate("tpe", bandwidth=0.10)),
-    "tpe-c64": lambda: run_skbayes(_surrogate("tpe", n_candidates=64)),
-    "tpe-int20": lambda: run_skbayes("tpe", random_fraction=0.2),
+    # ablations of the random forest's defaults since 2026-12 (the others measured in
+    # docs/benchmarks.md, "Small budgets", were options of commit bdda52d, since removed)
+    "rf-no-leafvar": lambda: run_skbayes(_surrogate("rf", leaf_variance=False)),
+    "rf-obsinc": lambda: run_skbayes("rf", incumbent="observed"),
 }
 
 

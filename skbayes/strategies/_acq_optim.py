@@ -202,9 +202,6 @@ def _refine(space, model, U0, best, acquisition, acquisition_kwargs):
 # -- helpers on a Space --------------------------------------------------------------
 
 
-_ORDINAL_STEPS = False
-
-
 def _ordinal(space):
     """Which unit coordinates are finite but ordered (integers): stepped, not redrawn."""
     return np.array([d.is_finite and not isinstance(d, Categorical) for d in space.dimensions], dtype=bool)
@@ -244,21 +241,27 @@ def _candidates(space, n, rng):
 
 
 def _perturb(space, centres, per_centre, scale, rng):
-    """Gaussian steps around ``centres``; finite coordinates redrawn with prob 1/d."""
+    """Gaussian steps around ``centres``.
+
+    Continuous coordinates take a step of standard deviation ``scale``;
+    ordinal finite ones (integers, discrete distributions) too, widened to
+    about one cell when ``scale`` is smaller than a cell, and are snapped
+    later; categorical ones are redrawn uniformly with probability ``1/d``.
+    Before 2026-12 an integer was redrawn like a categorical, so that the
+    local candidates around a good point on an integer grid were as far from
+    it as random ones.
+    """
     if len(centres) == 0 or space.n_dims == 0:
         return np.empty((0, space.n_dims))
     C = np.repeat(np.asarray(centres, dtype=float), per_centre, axis=0)
     steps = rng.normal(scale=scale, size=C.shape)
-    if _ORDINAL_STEPS:
-        ordinal = _ordinal(space)
-        if ordinal.any():
-            # an ordinal coordinate steps like a continuous one, by at least about a cell
-            cells = np.array([d.cardinality if o else 1 for d, o in zip(space.dimensions, ordinal)], dtype=float)
-            steps = np.where(ordinal[None, :], steps * np.maximum(1.0, 1.0 / (scale * cells))[None, :], steps)
+    ordinal = _ordinal(space)
+    if ordinal.any():
+        # an ordinal coordinate steps like a continuous one, by at least about one of its cells
+        cells = np.array([d.cardinality if o else 1 for d, o in zip(space.dimensions, ordinal)], dtype=float)
+        steps = np.where(ordinal[None, :], steps * np.maximum(1.0, 1.0 / (scale * cells))[None, :], steps)
     U = np.clip(C + steps, 0.0, 1.0)
-    finite = ~_continuous(space)
-    if _ORDINAL_STEPS:
-        finite &= ~_ordinal(space)
+    finite = ~_continuous(space) & ~ordinal
     if finite.any():
         redraw = (rng.random(C.shape) < 1.0 / space.n_dims) & finite[None, :]
         U = np.where(finite[None, :], C, U)

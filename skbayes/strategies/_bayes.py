@@ -130,11 +130,14 @@ class Optimizer(Strategy):
         score. ``"auto"``: ``"mean"`` for a surrogate that learns the noise
         of the scores (its ``learns_noise`` is true: the GP, whose mean at a
         told point departs from the score only as far as the noise it has
-        fitted), ``"observed"`` otherwise (a random forest's mean at a told
-        point is a leaf average even on an exact objective). The GP's
-        default was ``"observed"`` before 2026-12; docs/benchmarks.md,
-        "Ablations of the GP", has the measurements behind the change. UCB
-        ignores it; TPE does not use one.
+        fitted) or that asks for it (its ``mean_incumbent`` is true: the
+        random forest, whose leaf means lie below the best told score, so
+        that against that score expected improvement rewards only
+        uncertainty, which is greatest at the edges of the box),
+        ``"observed"`` otherwise. The defaults were ``"observed"`` before
+        2026-12; docs/benchmarks.md, "Ablations of the GP" and "Small
+        budgets", has the measurements behind the changes. UCB ignores it;
+        TPE does not use one.
     liar : {"worst", "mean", "best"}, default="worst"
         The score a candidate asked but not told yet (the earlier points of
         a batch, or pending ones) pretends to have while the next points are
@@ -184,7 +187,6 @@ class Optimizer(Strategy):
         refine_scale=0.02,
         incumbent="auto",
         liar="worst",
-        random_fraction=0.0,
         random_state=None,
     ):
         if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
@@ -206,9 +208,14 @@ class Optimizer(Strategy):
         self.refine_scale = refine_scale
         self.incumbent = incumbent
         self.liar = liar
-        self.random_fraction = random_fraction
         self._check_params()
         self._template = make_surrogate(surrogate)
+        if hasattr(self._template, "_parameter_constraints") and callable(
+            getattr(self._template, "_validate_params", None)
+        ):
+            # a surrogate that declares its parameters' ranges is checked now,
+            # not at its first fit, after the initial design was evaluated
+            self._template._validate_params()
         self._sampling = callable(getattr(self._template, "propose", None))
         if self._sampling and acquisition != "ei":
             raise ValueError(
@@ -276,9 +283,6 @@ class Optimizer(Strategy):
             )
         if not isinstance(self.liar, str) or self.liar not in _LIARS:
             raise ValueError(f"liar must be one of {list(_LIARS)}; got {self.liar!r}.")
-        v = self.random_fraction
-        if not isinstance(v, (int, float, np.number)) or isinstance(v, bool) or not 0 <= v < 1:
-            raise ValueError(f"random_fraction must be a number in [0, 1); got {v!r}.")
 
     # -- the public ask/tell conveniences ------------------------------------
     def ask(self, n=None):
@@ -383,12 +387,8 @@ class Optimizer(Strategy):
                 if self.spaces[s].keys(u[None, :])[0] in exclude[s]:
                     continue
             else:
-                choice = None
-                if self.random_fraction > 0 and self.rng.random() < self.random_fraction:
-                    choice = self._random_proposal(exclude)
-                if choice is None:
-                    choice = self._model_proposal(exclude, pending + out, refit)
-                    refit = False
+                choice = self._model_proposal(exclude, pending + out, refit)
+                refit = False
                 if choice is None:
                     break
                 s, u = choice
@@ -499,7 +499,10 @@ class Optimizer(Strategy):
 
     def _mean_incumbent_wanted(self):
         if self.incumbent == "auto":
-            return bool(getattr(self._template, "learns_noise", False))
+            return bool(
+                getattr(self._template, "learns_noise", False)
+                or getattr(self._template, "mean_incumbent", False)
+            )
         return self.incumbent == "mean"
 
     def _mean_incumbent(self, fitted, subspaces):
