@@ -90,6 +90,7 @@ def test_forest_asks_for_the_mean_incumbent():
 
 
 def test_local_candidates_step_integers_to_their_neighbours():
+    # the forest's acquisition maximiser steps integers; the GP's redraws them
     space = Space({"k": Integer(0, 40), "x": Real(0.0, 1.0)})
     centre = space.to_unit([{"k": 20, "x": 0.5}])
     for scale in (0.1, 0.02):
@@ -99,6 +100,10 @@ def test_local_candidates_step_integers_to_their_neighbours():
         # were redrawn uniformly over 0..40 before, or kept at 20)
         assert np.all(np.abs(k - 20) <= max(6, 5 * scale * 41))
         assert np.mean(k != 20) > 0.4
+    # without ordinal steps (what the GP gets) an integer is redrawn uniformly
+    U = _perturb(space, centre, 400, 0.1, np.random.default_rng(0), ordinal=False)
+    k = np.array([p["k"] for p in space.from_unit(U)])
+    assert np.abs(k - 20).max() > 12 and np.mean(k == 20) > 0.3
 
 
 @pytest.mark.parametrize("surrogate", [RandomForest(), RandomForest(leaf_variance=False), "rf"])
