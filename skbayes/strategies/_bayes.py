@@ -20,8 +20,8 @@ How a proposal is made:
    its region.
 3. A regression surrogate (GP, random forest) is turned into a value to
    maximise by the acquisition (log-EI, PI, UCB), whose incumbent is, for
-   the GP, the greatest posterior mean at the told candidates
-   (``incumbent``): the acquisition is evaluated
+   the GP and the random forest, the greatest posterior mean at the told
+   candidates (``incumbent``): the acquisition is evaluated
    at many quasi-random candidates plus perturbations of the best observed
    points, and the best ones are refined by L-BFGS-B on the continuous
    coordinates when the surrogate gives gradients (the GP), or by a second
