@@ -247,3 +247,31 @@ OPTIMIZERS = {
     "hyperopt-tpe": run_hyperopt,
     "random": run_random,
 }
+
+
+# -- small-budget additions (bench_small_budget.py) --------------------------------------
+
+
+def camel(p):
+    """Six-hump camel (2-D, smooth, two global minima)."""
+    x, y = p["x1"], p["x2"]
+    return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2
+
+
+_STEPS_CENTRE = (7, 29, 18, 33)
+
+
+def steps(p):
+    """A plateau-shaped integer function: flat terraces, like a decision tree's response.
+
+    Four integers in ``[0, 40]``; the value is the sum over them of
+    ``floor(|x - c| / 3)``, so it changes only every 3 steps and is 0 on a
+    5 x 5 x 5 x 5 box.
+    """
+    return float(sum(abs(p[f"k{i}"] - c) // 3 for i, c in enumerate(_STEPS_CENTRE)))
+
+
+FUNCTIONS_SMALL = {
+    "camel": (camel, {"x1": Real(-3.0, 3.0), "x2": Real(-2.0, 2.0)}, -1.0316284534898774),
+    "steps": (steps, {f"k{i}": Integer(0, 40) for i in range(4)}, 0.0),
+}

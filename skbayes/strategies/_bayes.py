@@ -20,8 +20,8 @@ How a proposal is made:
    its region.
 3. A regression surrogate (GP, random forest) is turned into a value to
    maximise by the acquisition (log-EI, PI, UCB), whose incumbent is, for
-   the GP, the greatest posterior mean at the told candidates
-   (``incumbent``): the acquisition is evaluated
+   the GP and the random forest, the greatest posterior mean at the told
+   candidates (``incumbent``): the acquisition is evaluated
    at many quasi-random candidates plus perturbations of the best observed
    points, and the best ones are refined by L-BFGS-B on the continuous
    coordinates when the surrogate gives gradients (the GP), or by a second
@@ -130,11 +130,14 @@ class Optimizer(Strategy):
         score. ``"auto"``: ``"mean"`` for a surrogate that learns the noise
         of the scores (its ``learns_noise`` is true: the GP, whose mean at a
         told point departs from the score only as far as the noise it has
-        fitted), ``"observed"`` otherwise (a random forest's mean at a told
-        point is a leaf average even on an exact objective). The GP's
-        default was ``"observed"`` before 2026-12; docs/benchmarks.md,
-        "Ablations of the GP", has the measurements behind the change. UCB
-        ignores it; TPE does not use one.
+        fitted) or that asks for it (its ``mean_incumbent`` is true: the
+        random forest, whose leaf means lie below the best told score, so
+        that against that score expected improvement rewards only
+        uncertainty, which is greatest at the edges of the box),
+        ``"observed"`` otherwise. The defaults were ``"observed"`` before
+        2026-12; docs/benchmarks.md, "Ablations of the GP" and "Small
+        budgets", has the measurements behind the changes. UCB ignores it;
+        TPE does not use one.
     liar : {"worst", "mean", "best"}, default="worst"
         The score a candidate asked but not told yet (the earlier points of
         a batch, or pending ones) pretends to have while the next points are
@@ -207,6 +210,12 @@ class Optimizer(Strategy):
         self.liar = liar
         self._check_params()
         self._template = make_surrogate(surrogate)
+        if hasattr(self._template, "_parameter_constraints") and callable(
+            getattr(self._template, "_validate_params", None)
+        ):
+            # a surrogate that declares its parameters' ranges is checked now,
+            # not at its first fit, after the initial design was evaluated
+            self._template._validate_params()
         self._sampling = callable(getattr(self._template, "propose", None))
         if self._sampling and acquisition != "ei":
             raise ValueError(
@@ -490,7 +499,10 @@ class Optimizer(Strategy):
 
     def _mean_incumbent_wanted(self):
         if self.incumbent == "auto":
-            return bool(getattr(self._template, "learns_noise", False))
+            return bool(
+                getattr(self._template, "learns_noise", False)
+                or getattr(self._template, "mean_incumbent", False)
+            )
         return self.incumbent == "mean"
 
     def _mean_incumbent(self, fitted, subspaces):

@@ -32,6 +32,9 @@ Optional hooks, used when present:
   mean at a told point is a denoised score; the optimizer's default
   ``incumbent="auto"`` then takes the greatest such mean as the incumbent of
   EI and PI (otherwise the greatest told score).
+- ``mean_incumbent = True``: the same choice of incumbent for a model that
+  does not learn the noise but whose mean at the told points is a better bar
+  than the greatest score (the random forest: its leaf means lie below it).
 - ``random_state``: a parameter the optimizer seeds from its own generator
   when it is ``None``, so that searches are reproducible.
 

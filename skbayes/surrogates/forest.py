@@ -3,13 +3,21 @@
 A forest needs no kernel and no hyperparameter search, copes with many
 categorical inputs and with rugged responses, and its cost grows only as
 ``n log n`` with the observations, so it suits large or mostly categorical
-spaces. Its uncertainty is the disagreement between trees (each grown on a
-bootstrap sample), which is honest near the data and crude far from it.
+spaces. Its uncertainty is, by the law of total variance, the disagreement
+between trees (each grown on a bootstrap sample) plus the mean spread of the
+scores within the leaves a point falls in: the disagreement alone is largest
+far from the data, at the edges of the box, where the trees' constant leaves
+extrapolate differently, and it is nearly zero inside a leaf the trees share,
+so expected improvement on it alone chases the box's corners while a few
+evaluations are all there is.
 """
+
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn import config_context
 from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils._param_validation import Interval
 
 from ._base import Surrogate
 
@@ -30,6 +38,12 @@ class RandomForest(Surrogate):
     min_std : float, default=1e-3
         Floor of the predicted standard deviation (standardised units), so
         that acquisitions never divide by zero where all trees agree.
+    leaf_variance : bool, default=True
+        Whether the predicted variance adds the mean within-leaf variance of
+        the scores (the variance of the scores of the bootstrap sample in the
+        leaf a point falls in, averaged over the trees) to the variance of
+        the trees' means (the law of total variance). False: the variance
+        between the trees only (the behaviour before 2026-12).
     random_state : int, numpy Generator or None, default=None
         Seeds the bootstrap and the feature draws.
 
@@ -38,6 +52,17 @@ class RandomForest(Surrogate):
     trees_ : list of sklearn.tree.DecisionTreeRegressor
         The fitted trees, each grown on a bootstrap sample (empty when
         fitted on no observation).
+    n_features_in_ : int
+        Number of encoded inputs seen at fit.
+
+    Notes
+    -----
+    The class attribute ``mean_incumbent = True`` makes the optimizer's
+    ``incumbent="auto"`` take the greatest mean of the forest at the told
+    points as the incumbent of EI and PI: a leaf mean is below the best score
+    in it, so against the best told score expected improvement is only ever
+    earned by uncertainty, which sent the first proposals to the edges of
+    the box (docs/benchmarks.md, "Small budgets").
 
     Examples
     --------
@@ -51,11 +76,33 @@ class RandomForest(Surrogate):
     True
     """
 
-    def __init__(self, *, n_estimators=32, min_samples_leaf=2, max_features=0.8, min_std=1e-3, random_state=None):
+    #: ``incumbent="auto"`` of the optimizer takes the best mean at the told points.
+    mean_incumbent = True
+
+    _parameter_constraints: dict = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
+        "max_features": [Interval(Real, 0.0, 1.0, closed="right")],
+        "min_std": [Interval(Real, 0.0, None, closed="right")],
+        "leaf_variance": ["boolean"],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_estimators=32,
+        min_samples_leaf=2,
+        max_features=0.8,
+        min_std=1e-3,
+        leaf_variance=True,
+        random_state=None,
+    ):
         self.n_estimators = n_estimators
         self.min_samples_leaf = min_samples_leaf
         self.max_features = max_features
         self.min_std = min_std
+        self.leaf_variance = leaf_variance
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -64,7 +111,13 @@ class RandomForest(Surrogate):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            If a parameter is out of its range (the message names it).
         """
+        self._validate_params()
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float).reshape(-1)
         self.n_features_in_ = X.shape[1]
@@ -90,7 +143,7 @@ class RandomForest(Surrogate):
         return self
 
     def predict(self, X, return_std=False):
-        """Mean and standard deviation of the trees' predictions.
+        """Mean and standard deviation of the forest's predictions.
 
         Parameters
         ----------
@@ -100,18 +153,25 @@ class RandomForest(Surrogate):
         Returns
         -------
         mean : ndarray of shape (n_points,)
+            The mean of the trees' leaf means.
         std : ndarray of shape (n_points,)
-            With ``return_std``.
+            With ``return_std``: the square root of the variance of the
+            trees' leaf means, plus their mean within-leaf variance with
+            ``leaf_variance``; at least ``min_std``.
         """
         X = np.asarray(X, dtype=float)
         if not self.trees_:
             mean, std = np.zeros(X.shape[0]), np.ones(X.shape[0])
-        else:
-            # the trees' own predict, without re-validating X once per tree
-            X32 = np.ascontiguousarray(X, dtype=np.float32)
-            per_tree = np.stack(
-                [tree.predict(X32, check_input=False) for tree in self.trees_]
-            )
-            mean = per_tree.mean(axis=0)
-            std = np.maximum(per_tree.std(axis=0), self.min_std)
-        return (mean, std) if return_std else mean
+            return (mean, std) if return_std else mean
+        # the leaves and their stored means and (weighted) variances, without
+        # re-validating X once per tree
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        leaves = [tree.apply(X32, check_input=False) for tree in self.trees_]
+        per_tree = np.stack([t.tree_.value[i, 0, 0] for t, i in zip(self.trees_, leaves)])
+        mean = per_tree.mean(axis=0)
+        if not return_std:
+            return mean
+        var = per_tree.var(axis=0)
+        if self.leaf_variance:
+            var = var + np.stack([t.tree_.impurity[i] for t, i in zip(self.trees_, leaves)]).mean(axis=0)
+        return mean, np.maximum(np.sqrt(np.maximum(var, 0.0)), self.min_std)
