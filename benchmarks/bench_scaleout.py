@@ -35,6 +35,15 @@ Five parts, each with ``--part``:
     of 2 and 8 candidates x 5 folds) on each backend, and the CPU seconds of
     this process, of the workers and of the cluster's other processes during
     a 16-candidate SVC search, next to the fits' own time.
+``order``
+    What handing a batch's candidates over slowest first gains (the
+    default, ``skbayes.search._dispatch``) against handing them over as
+    proposed, on 2, 4 and 8 workers: an estimator whose fit *sleeps* for a
+    time set by its parameter ``cost`` (10x and 100x spreads, plus an
+    irrelevant parameter), LowDiscrepancySearchCV (40 candidates, a batch
+    per worker count, 5-fold CV) on joblib's threading backend. Sleeping
+    fits take no CPU, so this part measures the schedule on any machine,
+    however loaded, and with more workers than cores.
 ``overhead``
     BayesSearchCV's proposal time for a batch of ``n`` candidates (``ask(n)``
     and ``tell``, GP surrogate, after 48 observations), for the workers-per-
@@ -71,6 +80,7 @@ from datetime import datetime, timezone  # noqa: E402
 import joblib  # noqa: E402
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.linear_model import LogisticRegression, RidgeClassifier  # noqa: E402
 from sklearn.model_selection import _search as sklearn_search  # noqa: E402
@@ -477,6 +487,54 @@ def _cpu_seconds():
     return out
 
 
+class _Sleeper(ClassifierMixin, BaseEstimator):
+    """Fits in ``cost`` seconds of sleep (no CPU); predicts the majority class."""
+
+    def __init__(self, cost=0.01, other=0.0):
+        self.cost = cost
+        self.other = other
+
+    def fit(self, X, y):
+        time.sleep(self.cost)
+        values, counts = np.unique(y, return_counts=True)
+        self.classes_, self.majority_ = values, values[np.argmax(counts)]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+
+def part_order(args):
+    from skbayes.search import _dispatch
+
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    n_iter = 16 if args.quick else 40
+    as_proposed = lambda self, batch: list(range(len(batch)))  # noqa: E731
+    slowest_first = _dispatch.CostModel.order
+    rows = []
+    for spread, low in ((10, 0.02), (100, 0.004)):
+        space = {"cost": Real(low, low * spread, prior="log-uniform"), "other": Real(0.0, 1.0)}
+        for n_workers in (2, 4, 8):
+            for repeat in range(args.repeats):
+                for how, order in (("as proposed", as_proposed), ("slowest first", slowest_first)):
+                    _dispatch.CostModel.order = order
+                    try:
+                        make = lambda **kw: LowDiscrepancySearchCV(  # noqa: E731
+                            _Sleeper(), space, n_iter=n_iter, cv=5, n_jobs=n_workers, refit=False,
+                            random_state=repeat, **kw,
+                        )
+                        with joblib.parallel_config(backend="threading", n_jobs=n_workers):
+                            out = _fit_measured(make, X, y, n_workers)
+                    finally:
+                        _dispatch.CostModel.order = slowest_first
+                    out.update(spread=spread, workers=n_workers, repeat=repeat, how=how)
+                    out.pop("params")
+                    rows.append(out)
+                    print(f"  {spread}x, {n_workers} workers, repeat {repeat + 1}, {how}: "
+                          f"{out['wall_s']:.2f} s, idle in batches {out['idle_in_batches']:.1%}", flush=True)
+    return {"rows": rows, "n_iter": n_iter}
+
+
 def part_dispatch(args):
     from sklearn.dummy import DummyClassifier
 
@@ -594,6 +652,20 @@ def report(results, meta):
                   "|---|" + "---|" * len([r for r in rows if r["observations"] == 48])]
         for n_obs in (48, 200):
             lines.append(f"| {n_obs} | " + " | ".join(f"{r['proposal_s']:.3f} s" for r in rows if r["observations"] == n_obs) + " |")
+    if "order" in results:
+        rows = results["order"]["rows"]
+        lines += ["", f"### Slowest first against as proposed (sleeping fits, threading backend, "
+                      f"LowDiscrepancySearchCV, {results['order']['n_iter']} candidates, a batch per worker, 5-fold CV)", "",
+                  "| fit-time spread | workers | as proposed: wall (s) | idle in batches | slowest first: wall (s) | idle in batches | wall ratio |",
+                  "|---|---|---|---|---|---|---|"]
+        for spread in sorted({r["spread"] for r in rows}):
+            for w in sorted({r["workers"] for r in rows}):
+                sel = {how: [r for r in rows if r["spread"] == spread and r["workers"] == w and r["how"] == how]
+                       for how in ("as proposed", "slowest first")}
+                a, b = sel["as proposed"], sel["slowest first"]
+                ratio = _median([{"x": rb["wall_s"] / ra["wall_s"]} for ra, rb in zip(a, b)], "x")
+                lines.append(f"| {spread}x | {w} | {_median(a, 'wall_s'):.2f} | {_median(a, 'idle_in_batches'):.1%} | "
+                             f"{_median(b, 'wall_s'):.2f} | {_median(b, 'idle_in_batches'):.1%} | {ratio:.2f} |")
     if "dispatch" in results:
         rows = results["dispatch"]["rows"]
         lines += ["", "### One batch with instant fits (DummyClassifier, 5 folds per candidate), and where the CPU goes", "",
@@ -612,7 +684,7 @@ def report(results, meta):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=["all", "backends", "data", "task-bytes", "overhead", "dispatch"], default="all")
+    parser.add_argument("--part", choices=["all", "backends", "data", "task-bytes", "overhead", "dispatch", "order"], default="all")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--n-samples", type=int, default=4000)
     parser.add_argument("--n-iter", type=int, default=48)
@@ -630,12 +702,12 @@ def main():
         "versions": _versions(), "load_at_start": _load(), "args": {k: v for k, v in vars(args).items()},
     }
     print(f"{meta['date']}, load {meta['load_at_start']}", flush=True)
-    parts = ["backends", "data", "task-bytes", "overhead", "dispatch"] if args.part == "all" else [args.part]
+    parts = ["backends", "data", "task-bytes", "overhead", "dispatch", "order"] if args.part == "all" else [args.part]
     results = {}
     for part in parts:
         print(f"== {part}", flush=True)
         results[part] = {"backends": part_backends, "data": part_data, "task-bytes": part_task_bytes,
-                         "overhead": part_overhead, "dispatch": part_dispatch}[part](args)
+                         "overhead": part_overhead, "dispatch": part_dispatch, "order": part_order}[part](args)
     meta["load_at_end"] = _load()
     text = report(results, meta)
     print(text)
