@@ -513,14 +513,15 @@ def to_markdown(analysis, machine, date, quick, n_seeds):
              "n_jobs=1, one BLAS and one torch thread, 3-fold CV, held-out 30 % split. CPU time: "
              "`time.process_time()` of each search (proposals included; for DEHB and BOHB our fits "
              "plus the peer process's CPU). Medians over seeds (± standard error).", "",
-             "| task | method | CPU time (s) | evaluations | held-out score at budget B | final held-out score "
+             "| task | method | seeds | CPU time (s) | evaluations | held-out score at budget B | final held-out score "
              "| time to reach HRS's median / HRS's time |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"]
     for task, info in analysis.items():
         for s in info["summary"]:
             reach = f"{s['reach_ratio']:.2f}" if "reach_ratio" in s and np.isfinite(s["reach_ratio"]) else (
                 "not reached" if "reach_ratio" in s else "")
-            lines.append(f"| {task} (B = {info['budget_s']:.1f} s) | {s['method']} | {s['cpu_s']:.1f} ± {s['cpu_se']:.1f} | "
+            lines.append(f"| {task} (B = {info['budget_s']:.1f} s) | {s['method']} | {s['seeds']} "
+                         f"| {s['cpu_s']:.1f} ± {s['cpu_se']:.1f} | "
                          f"{s['n_evals']:.0f} | {s['at_budget']:.4f} ± {s['at_budget_se']:.4f} | "
                          f"{s['final']:.4f} ± {s['final_se']:.4f} | {reach} |")
     lines += ["", "Goals:", "",
@@ -544,22 +545,25 @@ def figure(analysis, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(analysis), figsize=(4 * len(analysis), 3.6), squeeze=False)
+    order = [OURS, OURS_COST, HRS, BAYES, *PEERS]
+    colors = dict(zip(order, plt.get_cmap("tab10").colors))
+    fig, axes = plt.subplots(1, len(analysis), figsize=(3.6 * len(analysis), 3.4), squeeze=False)
     for ax, (task, info) in zip(axes[0], analysis.items()):
-        for s in info["summary"]:
+        for s in sorted(info["summary"], key=lambda s: order.index(s["method"])):
             tmax = max(c[-1][0] for c in s["curves"])
             grid = np.linspace(0, tmax, 300)
-            ax.plot(grid, _median_curve(s["curves"], grid), label=s["method"],
-                    lw=2 if s["method"] == OURS else 1.2)
+            ax.plot(grid, _median_curve(s["curves"], grid), label=s["method"], color=colors[s["method"]],
+                    lw=2.2 if s["method"] == OURS else 1.1)
         ax.axvline(info["budget_s"], color="grey", ls=":", lw=1)
-        ax.set_title(task)
+        ax.set_title(f"{task} (B = {info['budget_s']:.0f} s, dotted)", fontsize=9)
         ax.set_xlabel("CPU seconds of fit")
         lo = np.nanmin([s["final"] for s in info["summary"]])
-        ax.set_ylim(lo - 0.05, None)
-    axes[0][0].set_ylabel("held-out score of the incumbent (median)")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+        ax.set_ylim(lo - 0.03, None)
+    axes[0][0].set_ylabel("held-out score of the incumbent\n(median over seeds)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.savefig(path, dpi=80)
 
 
 def machine_name():
@@ -598,9 +602,12 @@ def main():
     parser.add_argument("--methods", nargs="*", default=None)
     parser.add_argument("--peer-python", default=None, help="interpreter of the peers' venv")
     parser.add_argument("--report", action="store_true", help="only rebuild the tables and figure")
-    parser.add_argument("--append", action="store_true",
-                        help="run only the peers in --methods, at the budgets of the runs already saved, "
-                             "and add them to the saved results")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the seeds already in halving_compute_<task>.json, run the others")
+    parser.add_argument("--append", default=None, metavar="TAG",
+                        help="run only the peers in --methods, at the budgets of the runs saved in "
+                             "halving_compute_<task>.json (the seeds not yet in the TAG file), into "
+                             "halving_compute_<task>_<TAG>.json")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     os.makedirs(RESULTS, exist_ok=True)
@@ -611,15 +618,25 @@ def main():
         cv = StratifiedKFold(3)
         all_tasks = tasks()
         for task in args.tasks or list(all_tasks):
-            runs, budgets = [], {}
+            runs, budgets, seeds = [], {}, range(n_seeds)
             path = os.path.join(RESULTS, f"halving_compute_{task}.json")
             if args.append:
+                # the new runs go to a file of their own, so that a run still writing ``path`` is left alone
                 with open(path) as fh:
                     saved = json.load(fh)
-                runs = [r for r in saved["runs"] if r["method"] not in methods]
-                budgets = {r["seed"]: r["budget_s"] for r in runs if r["method"] == OURS}
-                n_seeds, n_cand = len(budgets), saved["n_candidates"]
-            for seed in range(n_seeds):
+                budgets = {r["seed"]: r["budget_s"] for r in saved["runs"] if r["method"] == OURS}
+                n_cand = saved["n_candidates"]
+                path = os.path.join(RESULTS, f"halving_compute_{task}_{args.append}.json")
+                if os.path.exists(path):
+                    with open(path) as fh:
+                        runs = json.load(fh)["runs"]
+                done = {r["seed"] for r in runs}
+                seeds = sorted(set(budgets) - done)
+            elif args.resume and os.path.exists(path):
+                with open(path) as fh:
+                    runs = json.load(fh)["runs"]
+                seeds = sorted(set(seeds) - {r["seed"] for r in runs})
+            for seed in seeds:
                 t = time.perf_counter()
                 new = run(task, all_tasks[task], seed, cv, n_cand, args.peer_python, methods,
                           budget=budgets.get(seed))
