@@ -492,7 +492,17 @@ def analyse(runs):
                                 at_budget_se=_se([v for v in at_b if np.isfinite(v)]),
                                 at_budget_missing=int(np.sum(~np.isfinite(at_b))),
                                 n_evals=b["n_evals"].median(), curves=curves))
-        info = dict(budget_s=B, summary=summary)
+        # paired by seed: in how many seeds the default's incumbent at B beats each method's
+        ours_at = {r["seed"]: _score_at(r["curve"], r["budget_s"]) for r in truns if r["method"] == OURS}
+        paired = {}
+        for method in block["method"].unique():
+            if method == OURS:
+                continue
+            pairs = [(ours_at[r["seed"]], _score_at(r["curve"], r["budget_s"])) for r in truns
+                     if r["method"] == method and r["seed"] in ours_at]
+            paired[method] = (sum(a > b or (np.isfinite(a) and not np.isfinite(b)) for a, b in pairs),
+                              sum(a == b for a, b in pairs), len(pairs))
+        info = dict(budget_s=B, summary=summary, paired=paired)
         hrs = [s for s in summary if s["method"] == HRS]
         if hrs:
             target, t_hrs = hrs[0]["final"], hrs[0]["cpu_s"]
@@ -550,6 +560,16 @@ def to_markdown(analysis, machine, date, quick, n_seeds):
         goal2 = "met" if d > 0 else "missed"
         lines.append(f"| {task} | {fmt(r0)} ({goal1}) | {fmt(r1)} | {fmt(rh)} | {d:+.4f} ({goal2}) "
                      f"| {best['method'] if best else ''} | {c:+.4f} |")
+    methods = [m for m in [OURS_COST, HRS, BAYES, *PEERS] if any(m in i["paired"] for i in analysis.values())]
+    lines += ["", "Paired by seed, at budget B: seeds where the default's incumbent scores higher / the same / "
+              "lower on the held-out split than each method's (no incumbent yet counts as lower):", "",
+              "| task | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for task, info in analysis.items():
+        cells = []
+        for m in methods:
+            w, t, n = info["paired"].get(m, (0, 0, 0))
+            cells.append(f"{w} / {t} / {n - w - t}" if n else "")
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -644,7 +664,9 @@ def main():
                 if os.path.exists(path):
                     with open(path) as fh:
                         runs = json.load(fh)["runs"]
-                done = {r["seed"] for r in runs}
+                done = {r["seed"] for r in runs} | {
+                    seed for seed in budgets
+                    if set(methods) <= {r["method"] for r in saved["runs"] if r["seed"] == seed}}
                 seeds = sorted(set(budgets) - done)
             elif args.resume and os.path.exists(path):
                 with open(path) as fh:
