@@ -66,13 +66,14 @@ names the peers' interpreter, none skips them)::
     nice -n 19 python benchmarks/bench_halving_compute.py --peer-python /work/.venv-mf/bin/python
     python benchmarks/bench_halving_compute.py --report
 
-Writes benchmarks/results/halving_compute_<task>.json (every run: curve,
+Writes benchmarks/results/halving_compute_<task>.json.gz (every run: curve,
 held-out scores), halving_compute.csv (one row per run), halving_compute.md
 (the tables) and docs/images/halving_compute.png (held-out score against CPU
 time, one panel per task, medians over seeds).
 """
 
 import argparse
+import gzip
 import json
 import os
 import subprocess
@@ -614,8 +615,8 @@ def machine_name():
 def report():
     runs = []
     for f in sorted(os.listdir(RESULTS)):
-        if f.startswith("halving_compute_") and f.endswith(".json"):
-            with open(os.path.join(RESULTS, f)) as fh:
+        if f.startswith("halving_compute_") and f.endswith(".json.gz"):
+            with gzip.open(os.path.join(RESULTS, f), "rt") as fh:
                 blob = json.load(fh)
             runs += blob["runs"]
             meta = blob
@@ -637,11 +638,11 @@ def main():
     parser.add_argument("--peer-python", default=None, help="interpreter of the peers' venv")
     parser.add_argument("--report", action="store_true", help="only rebuild the tables and figure")
     parser.add_argument("--resume", action="store_true",
-                        help="keep the seeds already in halving_compute_<task>.json, run the others")
+                        help="keep the seeds already in halving_compute_<task>.json.gz, run the others")
     parser.add_argument("--append", default=None, metavar="TAG",
                         help="run only the peers in --methods, at the budgets of the runs saved in "
-                             "halving_compute_<task>.json (the seeds not yet in the TAG file), into "
-                             "halving_compute_<task>_<TAG>.json")
+                             "halving_compute_<task>.json.gz (the seeds not yet in the TAG file), into "
+                             "halving_compute_<task>_<TAG>.json.gz")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     os.makedirs(RESULTS, exist_ok=True)
@@ -653,23 +654,23 @@ def main():
         all_tasks = tasks()
         for task in args.tasks or list(all_tasks):
             runs, budgets, seeds = [], {}, range(n_seeds)
-            path = os.path.join(RESULTS, f"halving_compute_{task}.json")
+            path = os.path.join(RESULTS, f"halving_compute_{task}.json.gz")
             if args.append:
                 # the new runs go to a file of their own, so that a run still writing ``path`` is left alone
-                with open(path) as fh:
+                with gzip.open(path, "rt") as fh:
                     saved = json.load(fh)
                 budgets = {r["seed"]: r["budget_s"] for r in saved["runs"] if r["method"] == OURS}
                 n_cand = saved["n_candidates"]
-                path = os.path.join(RESULTS, f"halving_compute_{task}_{args.append}.json")
+                path = os.path.join(RESULTS, f"halving_compute_{task}_{args.append}.json.gz")
                 if os.path.exists(path):
-                    with open(path) as fh:
+                    with gzip.open(path, "rt") as fh:
                         runs = json.load(fh)["runs"]
                 done = {r["seed"] for r in runs} | {
                     seed for seed in budgets
                     if set(methods) <= {r["method"] for r in saved["runs"] if r["seed"] == seed}}
                 seeds = sorted(set(budgets) - done)
             elif args.resume and os.path.exists(path):
-                with open(path) as fh:
+                with gzip.open(path, "rt") as fh:
                     runs = json.load(fh)["runs"]
                 seeds = sorted(set(seeds) - {r["seed"] for r in runs})
             for seed in seeds:
@@ -680,7 +681,7 @@ def main():
                 print(f"{task} seed {seed} ({time.perf_counter() - t:.0f} s wall): " + "; ".join(
                     f"{r['method']}: {r['cpu_s']:.1f} s, {r['n_evals']} evals, test {r['test_score']:.4f}"
                     for r in new), flush=True)
-                with open(path, "w") as fh:
+                with gzip.open(path, "wt") as fh:
                     json.dump(dict(machine=machine_name(), date=time.strftime("%Y-%m-%d"), quick=args.quick,
                                    n_candidates=n_cand, runs=runs), fh)
     report()
