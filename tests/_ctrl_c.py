@@ -43,6 +43,10 @@ class SlowAfterFlag(ClassifierMixin, BaseEstimator):
 
 
 def main(backend, flag):
+    # a process started in the background by a non-interactive shell (CI run
+    # with `&`, nohup) inherits SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: restore it, as an interactive session has it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     X = np.random.default_rng(0).normal(size=(40, 3))
     y = np.arange(40) % 2
 
