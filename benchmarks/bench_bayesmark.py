@@ -128,6 +128,7 @@ def _skbayes_variants():
         # is incumbent="auto" ("mean" for the GP since the ablation run of 2026-12-01), liar="worst"
         "skbayes-gp-obsinc": {"incumbent": "observed"},
         "skbayes-gp-meaninc": {"incumbent": "mean"},
+        "skbayes-gp-sampledinc": {"incumbent": "sampled"},
         "skbayes-gp-liemean": {"incumbent": "observed", "liar": "mean"},
         "skbayes-gp-liebest": {"incumbent": "observed", "liar": "best"},
         "skbayes-gp-meaninc-liebest": {"incumbent": "mean", "liar": "best"},

@@ -109,6 +109,9 @@ class GaussianProcess(Surrogate):
     #: the noise variance is fitted: the mean at a told point departs from its
     #: score only as far as that noise (the Optimizer's incumbent="auto" reads it)
     learns_noise = True
+    #: :meth:`sample_y` draws ``f`` jointly at several points (the Optimizer's
+    #: incumbent="sampled" needs it)
+    joint_samples = True
 
     def __init__(
         self,
@@ -286,6 +289,33 @@ class GaussianProcess(Surrogate):
         b = B / self.lengthscale_
         sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
         return np.sqrt(np.maximum(sq, 0.0))
+
+    def sample_y(self, X, n_samples, rng):
+        """Joint draws of ``f`` (noise excluded) from the posterior at ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_points, n_inputs)
+        n_samples : int
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples, n_points)
+        """
+        X = np.asarray(X, dtype=float)
+        mean = self.predict(X)
+        K = self.amplitude_ * _matern52(self._dist(X, X))
+        if self.X_train_.shape[0]:
+            r = self._dist(X, self.X_train_)
+            v = solve_triangular(self.L_, (self.amplitude_ * _matern52(r)).T, lower=True)
+            K -= v.T @ v
+        # the posterior covariance is positive semi-definite; rounding can make
+        # its smallest eigenvalues slightly negative, which are set to 0
+        w, V = np.linalg.eigh(0.5 * (K + K.T))
+        root = V * np.sqrt(np.maximum(w, 0.0))[None, :]
+        z = rng.standard_normal((n_samples, X.shape[0]))
+        return mean[None, :] + z @ root.T
 
     def predict(self, X, return_std=False, return_grad=False):
         """Posterior mean and standard deviation of ``f`` (noise excluded).
