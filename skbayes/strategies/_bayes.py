@@ -503,7 +503,7 @@ class Optimizer(Strategy):
             else:
                 model.update(X, ys)
             fitted.append((s, space, model, U, ys))
-        acquisition = self._acq
+        acquisition = self._acq if fitted else None
         if fitted and self.incumbent == "sampled":
             draws = self._sampled_incumbents(fitted, subspaces)
             if draws is not None:
