@@ -129,6 +129,7 @@ def _skbayes_variants():
         "skbayes-gp-obsinc": {"incumbent": "observed"},
         "skbayes-gp-meaninc": {"incumbent": "mean"},
         "skbayes-gp-sampledinc": {"incumbent": "sampled"},
+        "skbayes-gp-warp": {"surrogate": GaussianProcess(input_warping=True)},
         "skbayes-gp-liemean": {"incumbent": "observed", "liar": "mean"},
         "skbayes-gp-liebest": {"incumbent": "observed", "liar": "best"},
         "skbayes-gp-meaninc-liebest": {"incumbent": "mean", "liar": "best"},
