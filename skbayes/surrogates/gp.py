@@ -95,8 +95,9 @@ class GaussianProcess(Surrogate):
         identity, ``a = b = 1``; bounds 1/5 to 5), so that a score that
         changes fast near one end of a range and slowly elsewhere (a
         log-scale parameter on a linear range, a plateau) is still smooth in
-        the warped inputs (Snoek et al., 2014). One-hot columns (0 or 1) are
-        unchanged by it.
+        the warped inputs (Snoek et al., 2014). A one-hot column (0 or 1)
+        keeps two values; only their distance changes, which its length
+        scale absorbs.
     warm_start : bool, default=False
         False: every ``fit`` forgets the previous one. True: a ``fit`` treats
         its data as the previous fit's grown by a few points (how the
