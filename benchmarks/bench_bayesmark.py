@@ -130,6 +130,8 @@ def _skbayes_variants():
         "skbayes-gp-meaninc": {"incumbent": "mean"},
         "skbayes-gp-sampledinc": {"incumbent": "sampled"},
         "skbayes-gp-warp": {"surrogate": GaussianProcess(input_warping=True)},
+        "skbayes-gp-ties": {"explore_on_ties": True},
+        "skbayes-rf-ties": {"surrogate": "rf", "explore_on_ties": True},
         "skbayes-gp-liemean": {"incumbent": "observed", "liar": "mean"},
         "skbayes-gp-liebest": {"incumbent": "observed", "liar": "best"},
         "skbayes-gp-meaninc-liebest": {"incumbent": "mean", "liar": "best"},

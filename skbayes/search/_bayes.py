@@ -204,7 +204,7 @@ feature_names_in_
     #: (the others are parameters of the search itself).
     _optimizer_keywords = (
         "n_candidates", "y_transform", "n_refine", "local_scale", "refine_scale", "incumbent",
-        "liar",
+        "liar", "explore_on_ties",
     )
 
     def __init__(

@@ -160,6 +160,16 @@ class Optimizer(Strategy):
         ``"cl_max"``, ``"cl_mean"`` and ``"cl_min"`` for losses). Read by
         regression surrogates (GP, random forest); TPE always takes the
         worst.
+    explore_on_ties : bool, default=False
+        A candidate whose score equals, to the last bit, the score of a
+        candidate told before it lies on a plateau of the objective (a tree
+        depth beyond what the data support, a leaf size that changes
+        nothing): a model that found a plateau better than anything else it
+        has seen keeps proposing on it, one candidate at a time, for the
+        rest of the run. With ``True``, each such tie told since the last
+        ``ask`` makes one proposal of the next ``ask`` uniformly random (at
+        most half of a batch). A continuous objective never ties, so it
+        changes nothing there.
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -199,6 +209,7 @@ class Optimizer(Strategy):
         refine_scale=0.02,
         incumbent="auto",
         liar="worst",
+        explore_on_ties=False,
         random_state=None,
     ):
         if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
@@ -220,6 +231,7 @@ class Optimizer(Strategy):
         self.refine_scale = refine_scale
         self.incumbent = incumbent
         self.liar = liar
+        self.explore_on_ties = explore_on_ties
         self._check_params()
         self._template = make_surrogate(surrogate)
         if hasattr(self._template, "_parameter_constraints") and callable(
@@ -270,6 +282,7 @@ class Optimizer(Strategy):
             self._initial = LowDiscrepancyDesign(self.spaces, n_init, rng=self.rng).plan
         self._next_initial = 0
         self._n_proposed = 0
+        self._n_told_at_ask = 0
         self.surrogates_ = {}
 
     def _check_params(self):
@@ -301,6 +314,8 @@ class Optimizer(Strategy):
             )
         if not isinstance(self.liar, str) or self.liar not in _LIARS:
             raise ValueError(f"liar must be one of {list(_LIARS)}; got {self.liar!r}.")
+        if not isinstance(self.explore_on_ties, (bool, np.bool_)):
+            raise ValueError(f"explore_on_ties must be True or False; got {self.explore_on_ties!r}.")
         if self.incumbent == "sampled" and self.acquisition not in ("ei", "pi"):
             raise ValueError(
                 f"incumbent='sampled' averages an acquisition over draws of the "
@@ -404,12 +419,19 @@ class Optimizer(Strategy):
             exclude[s].update(self.spaces[s].keys(u[None, :]))
         out = []
         refit = True
+        n_explore = self._n_explorations(n)
         while len(out) < n:
             if self._next_initial < len(self._initial):
                 s, u = self._initial[self._next_initial]
                 self._next_initial += 1
                 if self.spaces[s].keys(u[None, :])[0] in exclude[s]:
                     continue
+            elif n_explore > 0:
+                n_explore -= 1
+                choice = self._random_proposal(exclude)
+                if choice is None:
+                    break
+                s, u = choice
             else:
                 choice = self._model_proposal(exclude, pending + out, refit)
                 refit = False
@@ -419,7 +441,27 @@ class Optimizer(Strategy):
             exclude[s].update(self.spaces[s].keys(u[None, :]))
             out.append((s, np.asarray(u, dtype=float)))
         self._n_proposed += len(out)
+        self._n_told_at_ask = self.n_told
         return out
+
+    def _n_explorations(self, n):
+        """Random proposals owed to ties (``explore_on_ties``), at most half the batch.
+
+        A candidate told since the last ``ask`` whose finite score equals, to
+        the last bit, a score told before it lies on a plateau of the
+        objective; each such candidate buys one uniformly random proposal.
+        """
+        if not self.explore_on_ties or self._next_initial < len(self._initial):
+            return 0
+        scores = np.asarray(self.history["score"], dtype=float)
+        start = min(getattr(self, "_n_told_at_ask", 0), len(scores))
+        seen = set(scores[:start][np.isfinite(scores[:start])].tolist())
+        ties = 0
+        for v in scores[start:].tolist():
+            if math.isfinite(v):
+                ties += v in seen
+                seen.add(v)
+        return min(ties, (n + 1) // 2)
 
     def _data(self, lies):
         """Told points plus lies, with scores imputed and standardised.
