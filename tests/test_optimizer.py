@@ -235,7 +235,7 @@ def noisy_quadratic(seed):
 
 @pytest.mark.parametrize("kwargs", [{"incumbent": "observed"}, {"liar": "mean"}, {"liar": "best"},
                                     {"incumbent": "observed", "liar": "best"},
-                                    {"incumbent": "sampled"}])
+                                    {"incumbent": "sampled"}, {"explore_on_ties": True}])
 def test_incumbent_and_liar_options_are_reproducible_and_legal(kwargs):
     space = {"x": Real(-1.0, 1.0), "depth": Integer(1, 6), "kind": ["a", "b"]}
 
@@ -339,6 +339,37 @@ def test_gp_joint_draws_match_its_posterior():
 def test_sampled_incumbent_refuses_what_it_cannot_do(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Optimizer({"x": Real(0.0, 1.0)}, incumbent="sampled", **kwargs)
+
+
+def test_ties_buy_random_proposals_and_nothing_else_changes():
+    space = {"x": Real(0.0, 1.0), "y": Real(0.0, 1.0)}
+
+    def bowl(p):
+        return -((p["x"] - 0.3) ** 2) - (p["y"] - 0.6) ** 2
+
+    # a continuous objective never ties: the same proposals with and without
+    runs = []
+    for flag in (False, True):
+        opt = Optimizer(space, n_initial_points=5, n_iter=20, explore_on_ties=flag, random_state=0)
+        while batch := opt.ask(2):
+            opt.tell(batch, [bowl(p) for p in batch])
+        runs.append(opt.history["params"])
+    assert runs[0] == runs[1]
+
+    # a plateau: each tie told since the last ask makes one proposal random, at most half a batch
+    opt = Optimizer(space, n_initial_points=3, explore_on_ties=True, random_state=0)
+    calls = []
+    real = opt._random_proposal
+    opt._random_proposal = lambda exclude: calls.append(1) or real(exclude)
+    first = opt.ask(3)
+    opt.tell(first, [0.1, 0.2, 0.3])
+    batch = opt.ask(4)
+    assert len(calls) == 0
+    opt.tell(batch, [0.3, 0.3, 0.25, 0.1])  # three ties with earlier scores (0.3, 0.3 and 0.1)
+    assert len(opt.ask(4)) == 4 and len(calls) == 2  # capped at half the batch
+    calls.clear()  # nothing told since that ask: no tie to pay for
+    opt.ask(1)
+    assert len(calls) == 0
 
 
 def test_auto_incumbent_is_the_mean_for_the_gp_and_the_forest():
