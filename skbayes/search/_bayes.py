@@ -90,7 +90,7 @@ class BayesSearchCV(BaseSearch):
         Further keywords of the :class:`~skbayes.optimizer.Optimizer`
         (scikit-optimize's name for this argument): ``n_candidates``,
         ``y_transform``, ``n_refine``, ``local_scale``, ``refine_scale``,
-        ``incumbent``, ``liar``. Checked at ``fit``.
+        ``incumbent``, ``liar``, ``explore_on_ties``. Checked at ``fit``.
 
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
