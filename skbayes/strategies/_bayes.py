@@ -166,10 +166,10 @@ class Optimizer(Strategy):
         depth beyond what the data support, a leaf size that changes
         nothing): a model that found a plateau better than anything else it
         has seen keeps proposing on it, one candidate at a time, for the
-        rest of the run. With ``True``, each such tie told since the last
-        ``ask`` makes one proposal of the next ``ask`` uniformly random (at
-        most half of a batch). A continuous objective never ties, so it
-        changes nothing there.
+        rest of the run. With ``True``, if a tie was told since the last
+        ``ask``, one proposal of the next ``ask`` is uniformly random (one
+        of a batch: the constant liar already spreads the others). A
+        continuous objective never ties, so it changes nothing there.
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -419,7 +419,7 @@ class Optimizer(Strategy):
             exclude[s].update(self.spaces[s].keys(u[None, :]))
         out = []
         refit = True
-        n_explore = self._n_explorations(n)
+        n_explore = self._n_explorations()
         while len(out) < n:
             if self._next_initial < len(self._initial):
                 s, u = self._initial[self._next_initial]
@@ -444,12 +444,13 @@ class Optimizer(Strategy):
         self._n_told_at_ask = self.n_told
         return out
 
-    def _n_explorations(self, n):
-        """Random proposals owed to ties (``explore_on_ties``), at most half the batch.
+    def _n_explorations(self):
+        """Random proposals owed to ties (``explore_on_ties``): 0 or 1.
 
         A candidate told since the last ``ask`` whose finite score equals, to
         the last bit, a score told before it lies on a plateau of the
-        objective; each such candidate buys one uniformly random proposal.
+        objective; if there is one, one proposal of this ``ask`` is uniformly
+        random.
         """
         if not self.explore_on_ties or self._next_initial < len(self._initial):
             return 0
@@ -461,7 +462,7 @@ class Optimizer(Strategy):
             if math.isfinite(v):
                 ties += v in seen
                 seen.add(v)
-        return min(ties, (n + 1) // 2)
+        return min(ties, 1)
 
     def _data(self, lies):
         """Told points plus lies, with scores imputed and standardised.
