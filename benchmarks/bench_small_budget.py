@@ -48,6 +48,10 @@ VARIANTS = {
     # docs/benchmarks.md, "Small budgets", were options of commit bdda52d, since removed)
     "rf-no-leafvar": lambda: run_skbayes(_surrogate("rf", leaf_variance=False)),
     "rf-obsinc": lambda: run_skbayes("rf", incumbent="observed"),
+    # a tie (a score told twice exactly) makes the next proposal random (2026-12-01, fourth
+    # session); a continuous objective never ties, so only `mixed` and `steps` can differ
+    "gp-ties": lambda: run_skbayes("gp", explore_on_ties=True),
+    "rf-ties": lambda: run_skbayes("rf", explore_on_ties=True),
 }
 
 

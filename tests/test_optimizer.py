@@ -356,20 +356,28 @@ def test_ties_buy_random_proposals_and_nothing_else_changes():
         runs.append(opt.history["params"])
     assert runs[0] == runs[1]
 
-    # a plateau: a tie told since the last ask makes one proposal of the next ask random
+    # a plateau: five ties in a row make one proposal of the next ask random
     opt = Optimizer(space, n_initial_points=3, explore_on_ties=True, random_state=0)
     calls = []
     real = opt._random_proposal
     opt._random_proposal = lambda exclude: calls.append(1) or real(exclude)
-    first = opt.ask(3)
-    opt.tell(first, [0.1, 0.2, 0.3])
-    batch = opt.ask(4)
-    assert len(calls) == 0
-    opt.tell(batch, [0.3, 0.3, 0.25, 0.1])  # three ties with earlier scores (0.3, 0.3 and 0.1)
-    assert len(opt.ask(4)) == 4 and len(calls) == 1  # one of the batch, however many ties
-    calls.clear()  # nothing told since that ask: no tie to pay for
+    grid = iter([{"x": i / 40, "y": 1 - i / 40} for i in range(40)])
+
+    def tell(*scores):
+        opt.tell([next(grid) for _ in scores], list(scores))
+
+    opt.tell(opt.ask(3), [0.1, 0.2, 0.3])  # the design
+    tell(0.3, 0.2, 0.2, 0.1)  # four ties in a row
+    opt.ask(2)
+    assert calls == []
+    tell(0.5, 0.5, 0.1, 0.1, 0.2)  # the first 0.5 is new: four ties since
+    opt.ask(2)
+    assert calls == []
+    tell(0.3)  # five in a row
+    assert len(opt.ask(3)) == 3 and len(calls) == 1  # one of the batch
     opt.ask(1)
-    assert len(calls) == 0
+    assert len(calls) == 1  # nothing told since the random one
+
 
 
 def test_auto_incumbent_is_the_mean_for_the_gp_and_the_forest():

@@ -59,6 +59,8 @@ __all__ = ["Optimizer"]
 
 #: the legal values of ``Optimizer(incumbent=...)``
 _INCUMBENTS = ("auto", "mean", "observed", "sampled")
+#: told candidates in a row that tie earlier scores before explore_on_ties draws one at random
+_N_TIES_STALLED = 5
 #: joint posterior draws of the told candidates' values behind incumbent="sampled"
 _N_INCUMBENT_DRAWS = 32
 #: the legal values of ``Optimizer(liar=...)``
@@ -164,12 +166,12 @@ class Optimizer(Strategy):
         A candidate whose score equals, to the last bit, the score of a
         candidate told before it lies on a plateau of the objective (a tree
         depth beyond what the data support, a leaf size that changes
-        nothing): a model that found a plateau better than anything else it
-        has seen keeps proposing on it, one candidate at a time, for the
-        rest of the run. With ``True``, if a tie was told since the last
-        ``ask``, one proposal of the next ``ask`` is uniformly random (one
-        of a batch: the constant liar already spreads the others). A
-        continuous objective never ties, so it changes nothing there.
+        nothing): a model that found a plateau better than its surroundings
+        can keep proposing on it, one candidate at a time, for the rest of
+        the run. With ``True``, once the last 5 candidates told (since the
+        last random one) have all tied earlier scores, one proposal of the
+        next ``ask`` is uniformly random. A continuous objective never ties,
+        so it changes nothing there.
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -282,7 +284,7 @@ class Optimizer(Strategy):
             self._initial = LowDiscrepancyDesign(self.spaces, n_init, rng=self.rng).plan
         self._next_initial = 0
         self._n_proposed = 0
-        self._n_told_at_ask = 0
+        self._n_told_at_exploration = 0
         self.surrogates_ = {}
 
     def _check_params(self):
@@ -428,6 +430,7 @@ class Optimizer(Strategy):
                     continue
             elif n_explore > 0:
                 n_explore -= 1
+                self._n_told_at_exploration = self.n_told
                 choice = self._random_proposal(exclude)
                 if choice is None:
                     break
@@ -441,28 +444,26 @@ class Optimizer(Strategy):
             exclude[s].update(self.spaces[s].keys(u[None, :]))
             out.append((s, np.asarray(u, dtype=float)))
         self._n_proposed += len(out)
-        self._n_told_at_ask = self.n_told
         return out
 
     def _n_explorations(self):
-        """Random proposals owed to ties (``explore_on_ties``): 0 or 1.
+        """Random proposals owed to a plateau (``explore_on_ties``): 0 or 1.
 
-        A candidate told since the last ``ask`` whose finite score equals, to
-        the last bit, a score told before it lies on a plateau of the
-        objective; if there is one, one proposal of this ``ask`` is uniformly
-        random.
+        The search is walking a plateau when each of the last
+        ``_N_TIES_STALLED`` candidates told since the last random one scored
+        exactly (to the last bit) what an earlier candidate scored: none of
+        them improved on anything, and the model keeps proposing there.
         """
         if not self.explore_on_ties or self._next_initial < len(self._initial):
             return 0
         scores = np.asarray(self.history["score"], dtype=float)
-        start = min(getattr(self, "_n_told_at_ask", 0), len(scores))
-        seen = set(scores[:start][np.isfinite(scores[:start])].tolist())
-        ties = 0
-        for v in scores[start:].tolist():
-            if math.isfinite(v):
-                ties += v in seen
-                seen.add(v)
-        return min(ties, 1)
+        start = max(getattr(self, "_n_told_at_exploration", 0), len(scores) - _N_TIES_STALLED)
+        if len(scores) - start < _N_TIES_STALLED:
+            return 0
+        for i in range(start, len(scores)):
+            if not (math.isfinite(scores[i]) and np.any(scores[:i] == scores[i])):
+                return 0
+        return 1
 
     def _data(self, lies):
         """Told points plus lies, with scores imputed and standardised.
