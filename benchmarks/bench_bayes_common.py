@@ -229,12 +229,6 @@ def run_hyperopt():
     return run
 
 
-def _warped_gp():
-    from skbayes.surrogates import GaussianProcess
-
-    return GaussianProcess(input_warping=True)
-
-
 OPTIMIZERS = {
     "skbayes-gp": lambda: run_skbayes("gp"),
     "skbayes-rf": lambda: run_skbayes("rf"),
@@ -246,10 +240,6 @@ OPTIMIZERS = {
     "skbayes-gp-meaninc": lambda: run_skbayes("gp", incumbent="mean"),
     "skbayes-gp-obsinc": lambda: run_skbayes("gp", incumbent="observed"),
     "skbayes-gp-meaninc-xi01": lambda: run_skbayes("gp", incumbent="mean", acquisition_kwargs={"xi": 0.01}),
-    # ablations of issue 12 (2026-12-01, fourth session): input warping of the GP, and
-    # EI averaged over posterior draws of the incumbent (a noisy EI)
-    "skbayes-gp-warp": lambda: run_skbayes(_warped_gp()),
-    "skbayes-gp-sampledinc": lambda: run_skbayes("gp", incumbent="sampled"),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

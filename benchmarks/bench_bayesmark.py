@@ -128,8 +128,6 @@ def _skbayes_variants():
         # is incumbent="auto" ("mean" for the GP since the ablation run of 2026-12-01), liar="worst"
         "skbayes-gp-obsinc": {"incumbent": "observed"},
         "skbayes-gp-meaninc": {"incumbent": "mean"},
-        "skbayes-gp-sampledinc": {"incumbent": "sampled"},
-        "skbayes-gp-warp": {"surrogate": GaussianProcess(input_warping=True)},
         "skbayes-gp-ties": {"explore_on_ties": True},
         "skbayes-rf-ties": {"surrogate": "rf", "explore_on_ties": True},
         "skbayes-gp-liemean": {"incumbent": "observed", "liar": "mean"},

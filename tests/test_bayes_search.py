@@ -170,7 +170,7 @@ def test_optimizer_kwargs_reach_the_optimizer_and_are_checked():
         BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"n_refines": 2}).fit(X, y)
     with pytest.raises(ValueError, match=r"local_scale must be a number in \(0, 1\]"):
         BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"local_scale": 2.0}).fit(X, y)
-    with pytest.raises(ValueError, match=r"incumbent must be one of \['auto', 'mean', 'observed', 'sampled'\]; got 'max'"):
+    with pytest.raises(ValueError, match=r"incumbent must be one of \['auto', 'mean', 'observed'\]; got 'max'"):
         BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"incumbent": "max"}).fit(X, y)
     with pytest.raises(ValueError, match=r"liar must be one of \['worst', 'mean', 'best'\]"):
         BayesSearchCV(LogisticRegression(), space, n_iter=4, cv=2, optimizer_kwargs={"liar": 0}).fit(X, y)

@@ -196,8 +196,8 @@ def test_custom_surrogate_and_acquisition():
         ({"n_initial_points": 2.5}, ValueError, r"n_initial_points must be an int >= 0"),
         ({"n_iter": 0}, ValueError, r"n_iter must be an int >= 1 or None; got 0"),
         ({"y_transform": "log"}, ValueError, r"y_transform must be 'yeo-johnson' or None; got 'log'"),
-        ({"incumbent": "best"}, ValueError, r"incumbent must be one of \['auto', 'mean', 'observed', 'sampled'\]; got 'best'"),
-        ({"incumbent": None}, ValueError, r"incumbent must be one of \['auto', 'mean', 'observed', 'sampled'\]; got None"),
+        ({"incumbent": "best"}, ValueError, r"incumbent must be one of \['auto', 'mean', 'observed'\]; got 'best'"),
+        ({"incumbent": None}, ValueError, r"incumbent must be one of \['auto', 'mean', 'observed'\]; got None"),
         ({"liar": "min"}, ValueError, r"liar must be one of \['worst', 'mean', 'best'\]; got 'min'"),
     ],
 )
@@ -235,7 +235,7 @@ def noisy_quadratic(seed):
 
 @pytest.mark.parametrize("kwargs", [{"incumbent": "observed"}, {"liar": "mean"}, {"liar": "best"},
                                     {"incumbent": "observed", "liar": "best"},
-                                    {"incumbent": "sampled"}, {"explore_on_ties": True}])
+                                    {"explore_on_ties": True}])
 def test_incumbent_and_liar_options_are_reproducible_and_legal(kwargs):
     space = {"x": Real(-1.0, 1.0), "depth": Integer(1, 6), "kind": ["a", "b"]}
 
@@ -269,7 +269,7 @@ def test_mean_incumbent_is_the_best_posterior_mean_at_told_points():
     assert best < best_observed  # the outlier does not set the bar
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"incumbent": "observed"}, {"incumbent": "sampled"}])
+@pytest.mark.parametrize("kwargs", [{}, {"incumbent": "observed"}])
 def test_gp_finds_an_interior_optimum_of_a_noisy_function(kwargs):
     space = {"x": Real(-1.0, 1.0), "y": Real(-1.0, 1.0)}
     found = []
@@ -281,64 +281,6 @@ def test_gp_finds_an_interior_optimum_of_a_noisy_function(kwargs):
     # random search's best of 32 on this noise level lands within 0.3 about
     # half of the time; the GP does on every seed
     assert max(err) < 0.3
-
-
-def test_sampled_incumbent_draws_the_best_value_at_the_told_points():
-    opt = Optimizer({"x": Real(0.0, 1.0)}, n_initial_points=0, incumbent="sampled", random_state=0)
-    xs = np.linspace(0.0, 1.0, 12)
-    rng = np.random.default_rng(0)
-    opt.tell([{"x": float(x)} for x in xs], (-((xs - 0.5) ** 2) + 0.05 * rng.standard_normal(12)).tolist())
-    opt.ask()
-    model = opt.surrogates_[0]
-    subspaces, units, y, _ = opt._data([])
-    fitted = [(0, opt.spaces[0], model, np.asarray(units), y)]
-    draws = opt._sampled_incumbents(fitted, subspaces)
-    mean_best = opt._mean_incumbent(fitted, subspaces)
-    assert draws.shape == (32,) and np.all(np.isfinite(draws))
-    # the greatest of noisy draws lies above the greatest mean on average
-    assert draws.mean() > mean_best
-    assert draws.std() > 0
-
-
-def test_averaged_acquisition_and_its_gradient():
-    from skbayes.acquisition import log_expected_improvement, log_probability_of_improvement
-    from skbayes.strategies._bayes import _over_draws
-
-    rng = np.random.default_rng(0)
-    mean, std, best = rng.normal(size=7), rng.random(7) + 0.1, rng.normal(size=32) + 0.5
-    for acq in (log_expected_improvement, log_probability_of_improvement):
-        value, d_mean, d_std = _over_draws(acq, mean, std, best, return_grad=True)
-        plain = np.log(np.mean([np.exp(acq(mean, std, b)) for b in best], axis=0))
-        np.testing.assert_allclose(value, plain, rtol=1e-10)
-        h = 1e-6
-        fd_mean = (_over_draws(acq, mean + h, std, best) - _over_draws(acq, mean - h, std, best)) / (2 * h)
-        fd_std = (_over_draws(acq, mean, std + h, best) - _over_draws(acq, mean, std - h, best)) / (2 * h)
-        np.testing.assert_allclose(d_mean, fd_mean, atol=1e-6)
-        np.testing.assert_allclose(d_std, fd_std, atol=1e-6)
-        # one draw is the plain acquisition
-        np.testing.assert_allclose(_over_draws(acq, mean, std, np.array([0.3])), acq(mean, std, 0.3))
-
-
-def test_gp_joint_draws_match_its_posterior():
-    from skbayes.surrogates import GaussianProcess
-
-    rng = np.random.default_rng(0)
-    X = rng.random((30, 2))
-    gp = GaussianProcess(random_state=0).fit(X, np.sin(5 * X[:, 0]) + 0.1 * rng.standard_normal(30))
-    draws = gp.sample_y(X[:4], 20000, np.random.default_rng(1))
-    mean, std = gp.predict(X[:4], return_std=True)
-    np.testing.assert_allclose(draws.mean(axis=0), mean, atol=5 * std.max() / np.sqrt(20000) * 3)
-    np.testing.assert_allclose(draws.std(axis=0), std, rtol=0.05)
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    ({"surrogate": "rf"}, "draws f jointly"),
-    ({"surrogate": "tpe"}, "draws f jointly"),
-    ({"acquisition": "ucb"}, "takes acquisition='ei' or 'pi'"),
-])
-def test_sampled_incumbent_refuses_what_it_cannot_do(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        Optimizer({"x": Real(0.0, 1.0)}, incumbent="sampled", **kwargs)
 
 
 def test_ties_buy_random_proposals_and_nothing_else_changes():

@@ -86,55 +86,6 @@ def test_gp_gradients_match_finite_differences():
         np.testing.assert_allclose(d_std[:, j], (s2 - std) / eps, rtol=1e-3, atol=1e-4)
 
 
-def test_warped_gp_gradients_match_finite_differences():
-    rng = np.random.default_rng(4)
-    X = rng.random((20, 3))
-    y = _standardise(np.sin(6 * X[:, 0] ** 0.3) + X[:, 1])
-    gp = GaussianProcess(input_warping=True, random_state=0)
-    d = 3
-    centre, scales = gp._prior_centre(d), gp._prior_scales(d)
-    assert centre.size == 3 * d + 2
-    theta = centre + 0.3 * rng.standard_normal(centre.size)
-    f = lambda t: gp._neg_objective(t, None, y, centre, scales, X)[0]  # noqa: E731
-    grad = gp._neg_objective(theta, None, y, centre, scales, X)[1]
-    np.testing.assert_allclose(grad, approx_fprime(theta, f, 1e-7), rtol=1e-4, atol=1e-4)
-    gp.fit(X, y)
-    Xs = rng.random((6, 3))
-    mean, std, d_mean, d_std = gp.predict(Xs, return_grad=True)
-    eps = 1e-6
-    for j in range(d):
-        Xp = Xs.copy()
-        Xp[:, j] += eps
-        m2, s2 = gp.predict(Xp, return_std=True)
-        np.testing.assert_allclose(d_mean[:, j], (m2 - mean) / eps, rtol=1e-3, atol=1e-4)
-        np.testing.assert_allclose(d_std[:, j], (s2 - std) / eps, rtol=1e-3, atol=1e-4)
-
-
-def test_input_warping_learns_a_log_scale_and_leaves_one_hot_columns_alone():
-    rng = np.random.default_rng(5)
-    # a score that changes fast near x = 0 and hardly at all beyond 0.3
-    f = lambda X: np.log(X[:, 0] + 0.01)  # noqa: E731
-    # tested where the data are (below its smallest x, both extrapolate a log)
-    X, Xt = rng.random((30, 1)), rng.uniform(0.05, 1.0, (300, 1))
-    y, yt = _standardise(f(X)), f(Xt)
-    plain = GaussianProcess(random_state=0).fit(X, y)
-    warped = GaussianProcess(input_warping=True, random_state=0).fit(X, y)
-    assert warped.a_[0] < 0.7  # the warp stretches the start of the range
-    assert warped.log_marginal_likelihood_ > plain.log_marginal_likelihood_
-    scale = np.std(f(X))
-    err = lambda gp: np.sqrt(np.mean((gp.predict(Xt) * scale + f(X).mean() - yt) ** 2))  # noqa: E731
-    assert err(warped) < err(plain) / 10
-    # a one-hot column (0 or 1) keeps two values, only their distance changes,
-    # which its length scale absorbs
-    from skbayes.surrogates.gp import _kumaraswamy
-
-    ends = _kumaraswamy(np.array([[0.0], [1.0]]), np.array([0.2]), np.array([5.0]))
-    assert ends[0, 0] < 0.2 and ends[1, 0] == pytest.approx(1.0)
-    plain_again = GaussianProcess(input_warping=False, random_state=0).fit(X, y)
-    np.testing.assert_array_equal(plain_again.predict(Xt), plain.predict(Xt))
-    assert plain.a_ is None
-
-
 def test_gp_learns_a_smooth_function_and_its_noise():
     rng = np.random.default_rng(3)
     f = lambda X: np.sin(6 * X[:, 0]) * np.cos(3 * X[:, 1])  # noqa: E731

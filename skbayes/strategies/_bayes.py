@@ -39,12 +39,10 @@ That is one model update per point of the batch, never more. Candidates asked
 but not yet told are treated the same way.
 """
 
-import functools
 import math
 import warnings
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ._acq_optim import _candidates, _has_room, best_sampled, maximise_acquisition
 from ._base import Strategy
@@ -58,11 +56,9 @@ from ..surrogates._warp import _ScoreWarp
 __all__ = ["Optimizer"]
 
 #: the legal values of ``Optimizer(incumbent=...)``
-_INCUMBENTS = ("auto", "mean", "observed", "sampled")
+_INCUMBENTS = ("auto", "mean", "observed")
 #: told candidates in a row that tie earlier scores before explore_on_ties draws one at random
 _N_TIES_STALLED = 5
-#: joint posterior draws of the told candidates' values behind incumbent="sampled"
-_N_INCUMBENT_DRAWS = 32
 #: the legal values of ``Optimizer(liar=...)``
 _LIARS = ("worst", "mean", "best")
 
@@ -133,15 +129,7 @@ class Optimizer(Strategy):
         not set a bar that only the model's uncertainty can clear, which
         drew the proposals to the edges of the box); with several subspaces,
         the greatest over their surrogates. ``"observed"``: the greatest told
-        score. ``"sampled"``: the incumbent is itself uncertain, and the
-        acquisition is averaged over 32 joint posterior draws of the greatest
-        value of ``f`` at the told candidates (a noisy expected improvement:
-        where the scores are exact it is the ``"mean"`` incumbent; where they
-        are noisy, a candidate must promise more than the noise to be worth
-        evaluating, so the search does not settle next to a good point whose
-        value it cannot tell apart); needs a surrogate that draws jointly (its
-        ``joint_samples`` is true: the GP) and ``acquisition="ei"`` or
-        ``"pi"``. ``"auto"``: ``"mean"`` for a surrogate that learns the noise
+        score. ``"auto"``: ``"mean"`` for a surrogate that learns the noise
         of the scores (its ``learns_noise`` is true: the GP, whose mean at a
         told point departs from the score only as far as the noise it has
         fitted) or that asks for it (its ``mean_incumbent`` is true: the
@@ -242,12 +230,6 @@ class Optimizer(Strategy):
             # a surrogate that declares its parameters' ranges is checked now,
             # not at its first fit, after the initial design was evaluated
             self._template._validate_params()
-        if incumbent == "sampled" and not getattr(self._template, "joint_samples", False):
-            raise ValueError(
-                f"incumbent='sampled' needs a surrogate that draws f jointly at the "
-                f"told candidates (joint_samples=True: surrogate='gp'); got surrogate="
-                f"{surrogate!r}. Use incumbent='mean' or 'observed' with it."
-            )
         self._sampling = callable(getattr(self._template, "propose", None))
         if self._sampling and acquisition != "ei":
             raise ValueError(
@@ -318,12 +300,6 @@ class Optimizer(Strategy):
             raise ValueError(f"liar must be one of {list(_LIARS)}; got {self.liar!r}.")
         if not isinstance(self.explore_on_ties, (bool, np.bool_)):
             raise ValueError(f"explore_on_ties must be True or False; got {self.explore_on_ties!r}.")
-        if self.incumbent == "sampled" and self.acquisition not in ("ei", "pi"):
-            raise ValueError(
-                f"incumbent='sampled' averages an acquisition over draws of the "
-                f"incumbent: it takes acquisition='ei' or 'pi'; got acquisition="
-                f"{self.acquisition!r}."
-            )
 
     # -- the public ask/tell conveniences ------------------------------------
     def ask(self, n=None):
@@ -547,18 +523,13 @@ class Optimizer(Strategy):
             else:
                 model.update(X, ys)
             fitted.append((s, space, model, U, ys))
-        acquisition = self._acq if fitted else None
-        if fitted and self.incumbent == "sampled":
-            draws = self._sampled_incumbents(fitted, subspaces)
-            if draws is not None:
-                best, acquisition = draws, functools.partial(_over_draws, self._acq)
-        elif fitted and self._mean_incumbent_wanted():
+        if fitted and self._mean_incumbent_wanted():
             mean_best = self._mean_incumbent(fitted, subspaces)
             best = mean_best if math.isfinite(mean_best) else best
         for s, space, model, U, ys in fitted:
             found = maximise_acquisition(
                 space, model, best, U, ys, exclude[s], self.rng,
-                acquisition=acquisition, acquisition_kwargs=self._acq_kwargs,
+                acquisition=self._acq, acquisition_kwargs=self._acq_kwargs,
                 acquisition_grad=self._acq_grad, n_candidates=self.n_candidates,
                 n_refine=self.n_refine, local_scale=self.local_scale,
                 refine_scale=self.refine_scale,
@@ -597,25 +568,6 @@ class Optimizer(Strategy):
             best = max(best, float(np.max(model.predict(X))))
         return best
 
-    def _sampled_incumbents(self, fitted, subspaces):
-        """Joint posterior draws of the greatest ``f`` at told, finite candidates.
-
-        One draw per row: the greatest of a joint draw of ``f`` at every told
-        candidate of every fitted subspace (the subspaces' surrogates are
-        independent). None when no subspace has a finite told score.
-        """
-        told = np.asarray(self.history["score"], dtype=float)
-        told_sub = subspaces[: len(told)]
-        draws = None
-        for s, space, model, U, ys in fitted:
-            ok = np.isfinite(told[told_sub == s])
-            if not ok.any():
-                continue
-            X = _encode(model, space, U[: ok.size][ok])
-            top = model.sample_y(X, _N_INCUMBENT_DRAWS, self.rng).max(axis=1)
-            draws = top if draws is None else np.maximum(draws, top)
-        return draws
-
     def _subspace_log_ratio(self, s, subspaces, y, threshold):
         """log l(s) - log g(s): the subspace's share of good vs bad points."""
         good = y >= threshold
@@ -638,19 +590,3 @@ class Optimizer(Strategy):
                 if key not in exclude[s]:
                     return s, u
         return None
-
-
-def _over_draws(acquisition, mean, std, best, *, return_grad=False, **kwargs):
-    """A log acquisition averaged over draws of the incumbent ``best`` (an array).
-
-    ``log mean_k exp(a(mean, std, best_k))``; its derivatives are those of
-    each draw weighted by the draw's share of the average.
-    """
-    best = np.asarray(best, dtype=float).reshape(-1, *([1] * np.ndim(mean)))
-    log_n = math.log(best.shape[0])
-    if not return_grad:
-        return logsumexp(acquisition(mean, std, best, **kwargs), axis=0) - log_n
-    values, d_mean, d_std = acquisition(mean, std, best, return_grad=True, **kwargs)
-    total = logsumexp(values, axis=0)
-    weights = np.exp(values - total)
-    return total - log_n, np.sum(weights * d_mean, axis=0), np.sum(weights * d_std, axis=0)

@@ -28,30 +28,6 @@ __all__ = ["GaussianProcess"]
 
 _SQRT5 = math.sqrt(5.0)
 _JITTER = 1e-8
-# inputs are kept this far inside (0, 1) where they are warped (the warp's
-# derivatives hold logarithms of x and 1 - x**a)
-_WARP_EPS = 1e-7
-# bounds and prior scale of the log shape parameters of the input warp
-_WARP_BOUND = math.log(5.0)
-_WARP_PRIOR_SCALE = 0.75
-
-
-def _kumaraswamy(X, a, b, derivatives=None):
-    """The Kumaraswamy CDF ``1 - (1 - x**a)**b`` of each column, and its derivatives.
-
-    ``derivatives="params"`` also returns ``a dw/da`` and ``b dw/db`` (the
-    derivatives by the log parameters); ``"x"`` returns ``dw/dx``.
-    """
-    x = _WARP_EPS + (1.0 - 2.0 * _WARP_EPS) * np.clip(X, 0.0, 1.0)
-    t = x**a
-    u = 1.0 - t
-    ub = u**b
-    w = 1.0 - ub
-    if derivatives is None:
-        return w
-    if derivatives == "x":
-        return w, (1.0 - 2.0 * _WARP_EPS) * a * b * t / x * ub / u
-    return w, a * b * ub / u * t * np.log(x), -b * ub * np.log(u)
 
 
 def _matern52(r):
@@ -88,16 +64,6 @@ class GaussianProcess(Surrogate):
         amplitude); the noise prior is twice as wide, centred at ``1e-2``.
     max_iter : int, default=60
         L-BFGS-B iterations per start.
-    input_warping : bool, default=False
-        Warp each input by the CDF of a Kumaraswamy distribution, ``x ->
-        1 - (1 - x**a)**b``, whose two shape parameters per input are fitted
-        with the other hyperparameters (log-normal priors centred at the
-        identity, ``a = b = 1``; bounds 1/5 to 5), so that a score that
-        changes fast near one end of a range and slowly elsewhere (a
-        log-scale parameter on a linear range, a plateau) is still smooth in
-        the warped inputs (Snoek et al., 2014). A one-hot column (0 or 1)
-        keeps two values; only their distance changes, which its length
-        scale absorbs.
     warm_start : bool, default=False
         False: every ``fit`` forgets the previous one. True: a ``fit`` treats
         its data as the previous fit's grown by a few points (how the
@@ -144,13 +110,6 @@ class GaussianProcess(Surrogate):
     #: score only as far as that noise (the Optimizer's incumbent="auto" reads it)
     learns_noise = True
 
-    @property
-    def _warped(self):
-        return bool(self.__dict__.get("input_warping", False))
-    #: :meth:`sample_y` draws ``f`` jointly at several points (the Optimizer's
-    #: incumbent="sampled" needs it)
-    joint_samples = True
-
     def __init__(
         self,
         *,
@@ -161,7 +120,6 @@ class GaussianProcess(Surrogate):
         lengthscale_prior=0.5,
         prior_scale=1.0,
         max_iter=60,
-        input_warping=False,
         warm_start=False,
         recentre_every=5,
         refit_fraction=0.05,
@@ -174,71 +132,36 @@ class GaussianProcess(Surrogate):
         self.lengthscale_prior = lengthscale_prior
         self.prior_scale = prior_scale
         self.max_iter = max_iter
-        self.input_warping = input_warping
         self.warm_start = warm_start
         self.recentre_every = recentre_every
         self.refit_fraction = refit_fraction
         self.random_state = random_state
 
-    # -- hyperparameters: theta = [log s2, log l_1..l_d, (log a_1..a_d,
-    #    log b_1..b_d with input_warping), log noise] -------------------------
-    def _n_theta(self, d):
-        return d + 2 + (2 * d if self._warped else 0)
-
+    # -- hyperparameters: theta = [log s2, log l_1..l_d, log noise] ----------
     def _bounds(self, d):
         lo_l, hi_l = self.lengthscale_bounds
-        warp = [(-_WARP_BOUND, _WARP_BOUND)] * (2 * d) if self._warped else []
         return (
             [tuple(np.log(self.amplitude_bounds))]
             + [(math.log(lo_l), math.log(hi_l))] * d
-            + warp
             + [tuple(np.log(self.noise_bounds))]
         )
 
     def _prior_centre(self, d):
         centre_l = math.log(self.lengthscale_prior * math.sqrt(max(d, 1)))
-        warp = np.zeros(2 * d if self._warped else 0)
-        return np.concatenate([[0.0], np.full(d, centre_l), warp, [math.log(1e-2)]])
+        return np.concatenate([[0.0], np.full(d, centre_l), [math.log(1e-2)]])
 
     def _prior_scales(self, d):
         s = float(self.prior_scale)
-        warp = np.full(2 * d if self._warped else 0, _WARP_PRIOR_SCALE)
-        return np.concatenate([[s], np.full(d, s), warp, [2.0 * s]])
+        return np.concatenate([[s], np.full(d, s), [2.0 * s]])
 
-    def _warp_params(self, theta, d):
-        if not self._warped:
-            return None, None
-        return np.exp(theta[d + 1 : 2 * d + 1]), np.exp(theta[2 * d + 1 : 3 * d + 1])
-
-    def _inputs(self, X, grad=False):
-        """``X`` as the kernel sees it (warped with the fitted warp, if any).
-
-        With ``grad``, also the derivative of each warped input by its input
-        (None without a warp).
-        """
-        a = self.__dict__.get("a_")  # absent from a GP pickled before the warp existed
-        if a is None:
-            return (X, None) if grad else X
-        return _kumaraswamy(X, a, self.b_, derivatives="x") if grad else _kumaraswamy(X, a, self.b_)
-
-    @property
-    def _train_inputs(self):
-        return self.__dict__.get("_W_train", self.X_train_)
-
-    def _neg_objective(self, theta, sq, y, centre, scales, X=None):
+    def _neg_objective(self, theta, sq, y, centre, scales):
         """Minus (log marginal likelihood + log prior), and its gradient.
 
-        ``sq`` holds the squared differences per input, shape (d, n * n);
-        with ``input_warping`` it is None and ``X`` (n, d) is warped here.
+        ``sq`` holds the squared differences per input, shape (d, n * n).
         """
-        n = y.shape[0]
-        d = sq.shape[0] if sq is not None else X.shape[1]
-        s2, noise = math.exp(theta[0]), math.exp(theta[-1])
+        n, d = y.shape[0], sq.shape[0]
+        s2, ls, noise = math.exp(theta[0]), np.exp(theta[1 : d + 1]), math.exp(theta[-1])
         inv_l2 = np.exp(-2.0 * theta[1 : d + 1])
-        if self._warped:
-            a, b = self._warp_params(theta, d)
-            Wx, Da, Db = _kumaraswamy(X, a, b, derivatives="params")
-            sq = ((Wx[None, :, :] - Wx[:, None, :]) ** 2).reshape(n * n, d).T
         r = np.sqrt(np.maximum(inv_l2 @ sq, 0.0)).reshape(n, n)
         K0 = s2 * _matern52(r)
         K = K0.copy()
@@ -255,12 +178,6 @@ class GaussianProcess(Surrogate):
         grad[0] = 0.5 * np.sum(W * K0)
         G = s2 * _matern52_g(r) * W  # dK/dlog l_j = s2 g(r) * sq_j / l_j^2
         grad[1 : d + 1] = 0.5 * (sq @ G.ravel()) * inv_l2
-        if self._warped:
-            # dK_ik/dlog a_j = -s2 g(r_ik) (w_ij - w_kj) (Da_ij - Da_kj) / l_j^2;
-            # by the symmetry of G, 0.5 sum(W dK) = -sum_i Da_ij M_ij / l_j^2
-            M = Wx * G.sum(axis=1)[:, None] - G @ Wx
-            grad[d + 1 : 2 * d + 1] = -np.sum(Da * M, axis=0) * inv_l2
-            grad[2 * d + 1 : 3 * d + 1] = -np.sum(Db * M, axis=0) * inv_l2
         grad[-1] = 0.5 * noise * np.trace(W)
         dev = (theta - centre) / scales
         log_prior = -0.5 * np.sum(dev * dev)
@@ -299,11 +216,7 @@ class GaussianProcess(Surrogate):
         if n < 2:
             theta = np.clip(centre, lo, hi)
         else:
-            if self._warped:  # the squared differences move with the warp
-                sq, args = None, (None, y, centre, scales, X)
-            else:
-                sq = ((X[None, :, :] - X[:, None, :]) ** 2).reshape(n * n, d).T.copy()
-                args = (sq, y, centre, scales)
+            sq = ((X[None, :, :] - X[:, None, :]) ** 2).reshape(n * n, d).T.copy()
             starts = [np.clip(centre, lo, hi)]
             self.n_fits_ = getattr(self, "n_fits_", 0) + 1
             self.n_optimised_ = n
@@ -316,13 +229,13 @@ class GaussianProcess(Surrogate):
             else:
                 rng = np.random.default_rng(self.random_state)
                 for _ in range(self.n_restarts):
-                    starts.append(np.clip(centre + scales * rng.standard_normal(centre.size), lo, hi))
+                    starts.append(np.clip(centre + scales * rng.standard_normal(d + 2), lo, hi))
             best = None
             for start in starts:
                 res = minimize(
                     self._neg_objective,
                     start,
-                    args=args,
+                    args=(sq, y, centre, scales),
                     jac=True,
                     method="L-BFGS-B",
                     bounds=bounds,
@@ -347,22 +260,19 @@ class GaussianProcess(Surrogate):
     def _condition(self, X, y):
         d = X.shape[1]
         theta = self.theta_
-        if theta.shape[0] != self._n_theta(d):
-            fitted = (theta.shape[0] - 2) // (3 if self._warped else 1)
-            raise ValueError(f"X has {d} columns; the GP was fitted with {fitted}.")
+        if theta.shape[0] != d + 2:
+            raise ValueError(f"X has {d} columns; the GP was fitted with {theta.shape[0] - 2}.")
         self.amplitude_ = math.exp(theta[0])
         self.lengthscale_ = np.exp(theta[1 : d + 1])
-        self.a_, self.b_ = self._warp_params(theta, d)
         self.noise_ = math.exp(theta[-1])
         self.X_train_ = X
-        self._W_train = self._inputs(X)
         n = X.shape[0]
         if n == 0:
             self.L_ = np.empty((0, 0))
             self.alpha_ = np.empty(0)
             self.log_marginal_likelihood_ = 0.0
             return self
-        K = self.amplitude_ * _matern52(self._dist(self._W_train, self._W_train))
+        K = self.amplitude_ * _matern52(self._dist(X, X))
         K[np.diag_indices(n)] += self.noise_ + _JITTER
         self.L_ = np.linalg.cholesky(K)
         self.alpha_ = cho_solve((self.L_, True), y)
@@ -376,34 +286,6 @@ class GaussianProcess(Surrogate):
         b = B / self.lengthscale_
         sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
         return np.sqrt(np.maximum(sq, 0.0))
-
-    def sample_y(self, X, n_samples, rng):
-        """Joint draws of ``f`` (noise excluded) from the posterior at ``X``.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_points, n_inputs)
-        n_samples : int
-        rng : numpy.random.Generator
-
-        Returns
-        -------
-        draws : ndarray of shape (n_samples, n_points)
-        """
-        X = np.asarray(X, dtype=float)
-        mean = self.predict(X)
-        Xw = self._inputs(X)
-        K = self.amplitude_ * _matern52(self._dist(Xw, Xw))
-        if self.X_train_.shape[0]:
-            r = self._dist(Xw, self._train_inputs)
-            v = solve_triangular(self.L_, (self.amplitude_ * _matern52(r)).T, lower=True)
-            K -= v.T @ v
-        # the posterior covariance is positive semi-definite; rounding can make
-        # its smallest eigenvalues slightly negative, which are set to 0
-        w, V = np.linalg.eigh(0.5 * (K + K.T))
-        root = V * np.sqrt(np.maximum(w, 0.0))[None, :]
-        z = rng.standard_normal((n_samples, X.shape[0]))
-        return mean[None, :] + z @ root.T
 
     def predict(self, X, return_std=False, return_grad=False):
         """Posterior mean and standard deviation of ``f`` (noise excluded).
@@ -432,9 +314,7 @@ class GaussianProcess(Surrogate):
             if return_grad:
                 return mean, std, np.zeros((m, d)), np.zeros((m, d))
             return (mean, std) if return_std else mean
-        X, dw = self._inputs(X, grad=True) if return_grad else (self._inputs(X), None)
-        train = self._train_inputs
-        r = self._dist(X, train)  # (m, n)
+        r = self._dist(X, self.X_train_)  # (m, n)
         Ks = self.amplitude_ * _matern52(r)
         mean = Ks @ self.alpha_
         if not (return_std or return_grad):
@@ -448,11 +328,9 @@ class GaussianProcess(Surrogate):
         G = -self.amplitude_ * _matern52_g(r)  # (m, n)
         inv_l2 = 1.0 / self.lengthscale_**2
         A = G * self.alpha_[None, :]
-        d_mean = (A.sum(1)[:, None] * X - A @ train) * inv_l2
+        d_mean = (A.sum(1)[:, None] * X - A @ self.X_train_) * inv_l2
         w = solve_triangular(self.L_.T, v, lower=False).T  # K^-1 k*, (m, n)
         B = G * w
-        d_var = -2.0 * (B.sum(1)[:, None] * X - B @ train) * inv_l2
+        d_var = -2.0 * (B.sum(1)[:, None] * X - B @ self.X_train_) * inv_l2
         d_std = d_var / (2.0 * std[:, None])
-        if dw is not None:  # the chain rule through the warp
-            d_mean, d_std = d_mean * dw, d_std * dw
         return mean, std, d_mean, d_std
