@@ -128,8 +128,13 @@ def _skbayes_variants():
         # is incumbent="auto" ("mean" for the GP since the ablation run of 2026-12-01), liar="worst"
         "skbayes-gp-obsinc": {"incumbent": "observed"},
         "skbayes-gp-meaninc": {"incumbent": "mean"},
+        # explore_on_ties (the default since 2026-12-01, fourth session), on and off
         "skbayes-gp-ties": {"explore_on_ties": True},
         "skbayes-rf-ties": {"surrogate": "rf", "explore_on_ties": True},
+        "skbayes-tpe-ties": {"surrogate": "tpe", "explore_on_ties": True},
+        "skbayes-gp-noties": {"explore_on_ties": False},
+        "skbayes-rf-noties": {"surrogate": "rf", "explore_on_ties": False},
+        "skbayes-tpe-noties": {"surrogate": "tpe", "explore_on_ties": False},
         "skbayes-gp-liemean": {"incumbent": "observed", "liar": "mean"},
         "skbayes-gp-liebest": {"incumbent": "observed", "liar": "best"},
         "skbayes-gp-meaninc-liebest": {"incumbent": "mean", "liar": "best"},

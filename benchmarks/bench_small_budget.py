@@ -50,7 +50,9 @@ VARIANTS = {
     "rf-obsinc": lambda: run_skbayes("rf", incumbent="observed"),
     # a tie (a score told twice exactly) makes the next proposal random (2026-12-01, fourth
     # session); a continuous objective never ties, so only `mixed` and `steps` can differ
+    "gp-noties": lambda: run_skbayes("gp", explore_on_ties=False),
     "gp-ties": lambda: run_skbayes("gp", explore_on_ties=True),
+    "rf-noties": lambda: run_skbayes("rf", explore_on_ties=False),
     "rf-ties": lambda: run_skbayes("rf", explore_on_ties=True),
 }
 
