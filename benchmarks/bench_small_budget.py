@@ -54,6 +54,8 @@ VARIANTS = {
     "gp-ties": lambda: run_skbayes("gp", explore_on_ties=True),
     "rf-noties": lambda: run_skbayes("rf", explore_on_ties=False),
     "rf-ties": lambda: run_skbayes("rf", explore_on_ties=True),
+    "tpe-noties": lambda: run_skbayes("tpe", explore_on_ties=False),
+    "tpe-ties": lambda: run_skbayes("tpe", explore_on_ties=True),
 }
 
 
