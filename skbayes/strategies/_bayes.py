@@ -162,7 +162,7 @@ class Optimizer(Strategy):
         so it changes nothing there. On by default since 2026-12: on the
         Bayesmark protocol one at a time it took the decision-tree problem
         from random search's level to the peers' (docs/benchmarks.md,
-        "Plateaus: explore_on_ties").
+        "Noisy EI, input warping and plateaus").
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
