@@ -86,6 +86,23 @@ class BayesSearchCV(BaseSearch):
         standard deviations of the scores; default 0 for ``"ei"``, 0.01 for
         ``"pi"``), ``{"kappa": float}`` for ``"ucb"`` (default 1.96).
 
+    cost_aware : bool, default=False
+        Trade expected improvement against expected cost: after the initial
+        design, each candidate maximises expected improvement per second
+        (Snoek, Larochelle and Adams, 2012), ``log EI(x) - log c(x)``, where
+        ``c(x)`` is predicted by a Gaussian process fitted to ``log`` of the
+        seconds each evaluated candidate took (its ``mean_fit_time`` plus
+        ``mean_score_time``, failed fits included), so that of two equally
+        promising candidates the cheaper one is evaluated first. Needs
+        ``acquisition="ei"`` or ``"pi"`` (``"ucb"`` and callables are refused
+        at ``fit``); with ``surrogate="tpe"`` its density ratio is used as
+        the expected improvement it stands for. The costs of a resumed or
+        warm-started search come from its ``cv_results_`` rows. See
+        :class:`~skbayes.optimizer.Optimizer` for the details. Off by
+        default: in the equal-CPU benchmark (``docs/benchmarks.md``,
+        "Cost-aware proposals in BayesSearchCV") it did not reach better
+        scores per CPU second.
+
     optimizer_kwargs : dict or None, default=None
         Further keywords of the :class:`~skbayes.optimizer.Optimizer`
         (scikit-optimize's name for this argument): ``n_candidates``,
@@ -198,6 +215,7 @@ feature_names_in_
         "n_points": [Interval(Integral, 1, None, closed="left"), None],
         "acquisition_kwargs": [dict, None],
         "optimizer_kwargs": [dict, None],
+        "cost_aware": ["boolean"],
     }
 
     #: Keywords of :class:`~skbayes.optimizer.Optimizer` that ``optimizer_kwargs`` may set
@@ -219,6 +237,7 @@ feature_names_in_
         n_points=None,
         acquisition_kwargs=None,
         optimizer_kwargs=None,
+        cost_aware=False,
         scoring=None,
         n_jobs=None,
         refit=True,
@@ -253,6 +272,7 @@ feature_names_in_
         self.n_points = n_points
         self.acquisition_kwargs = acquisition_kwargs
         self.optimizer_kwargs = optimizer_kwargs
+        self.cost_aware = cost_aware
 
     def _make_strategy(self, spaces, rng):
         extra = dict(self.optimizer_kwargs or {})
@@ -271,9 +291,15 @@ feature_names_in_
             n_initial_points=self.n_initial_points,
             acquisition_kwargs=self.acquisition_kwargs,
             n_iter=self.n_iter,
+            cost_aware=self.cost_aware,
             random_state=rng,
             **extra,
         )
+
+    def _tell(self, strategy, params, scores, seconds):
+        # the seconds are told also without cost_aware: strategy_.history
+        # keeps them, and they change nothing then
+        strategy.tell(params, scores, costs=seconds)
 
     def _batch_size(self, n_workers):
         return n_workers if self.n_points is None else self.n_points
