@@ -98,10 +98,12 @@ class BayesSearchCV(BaseSearch):
         at ``fit``); with ``surrogate="tpe"`` its density ratio is used as
         the expected improvement it stands for. The costs of a resumed or
         warm-started search come from its ``cv_results_`` rows. See
-        :class:`~skbayes.optimizer.Optimizer` for the details. Off by
-        default: in the equal-CPU benchmark (``docs/benchmarks.md``,
-        "Cost-aware proposals in BayesSearchCV") it did not reach better
-        scores per CPU second.
+        :class:`~skbayes.optimizer.Optimizer` for the details. With it, the
+        same ``random_state`` no longer repeats a search exactly (timings
+        differ between runs). Off by default: its equal-CPU benchmark
+        (``docs/benchmarks.md``, "Cost-aware proposals in BayesSearchCV")
+        has so far run only at a size too small to show a win, and a model
+        that prizes cheap fits may also prize poor ones.
 
     optimizer_kwargs : dict or None, default=None
         Further keywords of the :class:`~skbayes.optimizer.Optimizer`
@@ -131,7 +133,8 @@ class BayesSearchCV(BaseSearch):
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial design, the candidates and the surrogates: the same
-        seed (and batch size) gives the same candidates.
+        seed (and batch size) gives the same candidates, except with
+        ``cost_aware=True``, whose proposals follow the measured fit times.
 
     error_score : "raise" or numeric, default=np.nan
         Score given to a fit that fails. The model is told a score one standard

@@ -179,9 +179,12 @@ class Optimizer(Strategy):
         negative). With ``surrogate="tpe"``, its density ratio is mapped to
         the expected improvement it is proportional to (Bergstra et al.,
         2011) before the log cost is subtracted; other sampling surrogates
-        are refused. Off by default: in the equal-CPU benchmark of
-        ``BayesSearchCV`` (docs/benchmarks.md, "Cost-aware proposals in
-        BayesSearchCV") it did not reach better scores per CPU second.
+        are refused. Off by default: its equal-CPU benchmark
+        (``benchmarks/bench_cost_aware.py``; docs/benchmarks.md,
+        "Cost-aware proposals in BayesSearchCV") has so far run only at a
+        size too small to show a win, and a model that prizes cheap fits
+        may also prize poor ones (HalvingBayesSearchCV's ``cost_aware`` lost
+        score on three of five tasks at equal CPU).
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -451,7 +454,8 @@ class Optimizer(Strategy):
         costs included, the part of the initial design it used is skipped,
         and its candidates count against this optimizer's ``n_iter``.
         """
-        self.tell(previous.history["params"], previous.history["score"], costs=previous._costs())
+        costs = previous._costs() if isinstance(previous, Optimizer) else None
+        self.tell(previous.history["params"], previous.history["score"], costs=costs)
         self._n_proposed = previous.n_told
         self._next_initial = min(getattr(previous, "_next_initial", 0), len(self._initial))
 
