@@ -86,6 +86,12 @@ class BayesSearchCV(BaseSearch):
         standard deviations of the scores; default 0 for ``"ei"``, 0.01 for
         ``"pi"``), ``{"kappa": float}`` for ``"ucb"`` (default 1.96).
 
+    optimizer_kwargs : dict or None, default=None
+        Further keywords of the :class:`~skbayes.optimizer.Optimizer`
+        (scikit-optimize's name for this argument): ``n_candidates``,
+        ``y_transform``, ``n_refine``, ``local_scale``, ``refine_scale``,
+        ``incumbent``, ``liar``. Checked at ``fit``.
+
     cost_aware : bool, default=False
         Trade expected improvement against expected cost: after the initial
         design, each candidate maximises expected improvement per second
@@ -104,12 +110,6 @@ class BayesSearchCV(BaseSearch):
         (``docs/benchmarks.md``, "Cost-aware proposals in BayesSearchCV")
         has so far run only at a size too small to show a win, and a model
         that prizes cheap fits may also prize poor ones.
-
-    optimizer_kwargs : dict or None, default=None
-        Further keywords of the :class:`~skbayes.optimizer.Optimizer`
-        (scikit-optimize's name for this argument): ``n_candidates``,
-        ``y_transform``, ``n_refine``, ``local_scale``, ``refine_scale``,
-        ``incumbent``, ``liar``. Checked at ``fit``.
 
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
