@@ -14,7 +14,7 @@ the space:
   ``max_depth`` in [2, 30] (log), ``max_features`` in [0.1, 1], on the same
   synthetic set.
 
-Each run is ``BayesSearchCV`` (GP, log-EI, 8 initial points, 3-fold CV,
+Each run is ``BayesSearchCV`` (GP, log-EI, 8 initial points by default, 3-fold CV,
 ``n_jobs=1``, ``refit=False``) with a large ``n_iter``, stopped by a callback
 once the CPU seconds spent in the estimators' ``fit`` (measured inside
 ``fit`` with ``time.thread_time()``, so another load on a shared machine does
@@ -33,8 +33,9 @@ within ``B``), and the difference of the final scores (aware minus blind).
 The optimizer's own CPU time (GP fits) is recorded, not charged.
 
 Run: ``python benchmarks/bench_cost_aware.py`` (5 seeds) or ``--quick``
-(3 seeds, half the budgets); ``--report`` rebuilds the tables from the raw
-results. Writes benchmarks/results/cost_aware.jsonl (one line per run) and
+(3 seeds, half the budgets); ``--budget-scale``, ``--n-initial`` and
+``--seeds`` size a run, ``--jobs N`` runs N searches at once (one process
+each), ``--report`` rebuilds the tables from the raw results. Writes benchmarks/results/cost_aware.jsonl (one line per run) and
 benchmarks/results/cost_aware.md (the tables).
 """
 
