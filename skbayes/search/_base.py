@@ -211,7 +211,7 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
                         break
                     order = self._dispatch_order(batch) if workers > 1 else None
                     scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx, order=order)
-                    strategy.tell(batch, scores)
+                    self._tell(strategy, batch, scores, _batch_seconds(record.results, len(batch)))
                     record.batches.append((n, scores.tolist()))
                     n_batches += 1
                     now = time.perf_counter()
@@ -239,6 +239,16 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
             del self._record
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _tell(self, strategy, params, scores, seconds):
+        """Tell ``strategy`` the scores of evaluated candidates.
+
+        ``seconds``: what each candidate cost, its mean fit and score time
+        over the folds (failed fits included). A search whose strategy takes
+        costs passes them on; by default they are not told. The loop and the
+        replay of a snapshot both tell through here.
+        """
+        strategy.tell(params, scores)
 
     def _why_done(self, strategy):
         """Why the loop ended when no callback stopped it (``stop_reason_``)."""
@@ -328,3 +338,9 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         seconds = np.add(results["mean_fit_time"][start:], results["mean_score_time"][start:])
         record.costs.observe(batch, np.where(np.isnan(scores), np.nan, seconds))
         return scores
+
+
+def _batch_seconds(results, n):
+    """Mean fit plus score seconds of the last ``n`` rows of ``results`` (the batch)."""
+    start = len(results["mean_fit_time"]) - n
+    return np.add(results["mean_fit_time"][start:], results["mean_score_time"][start:])

@@ -92,6 +92,26 @@ class BayesSearchCV(BaseSearch):
         ``y_transform``, ``n_refine``, ``local_scale``, ``refine_scale``,
         ``incumbent``, ``liar``, ``explore_on_ties``. Checked at ``fit``.
 
+    cost_aware : bool, default=False
+        Trade expected improvement against expected cost: after the initial
+        design, each candidate maximises expected improvement per second
+        (Snoek, Larochelle and Adams, 2012), ``log EI(x) - log c(x)``, where
+        ``c(x)`` is predicted by a Gaussian process fitted to ``log`` of the
+        seconds each evaluated candidate took (its ``mean_fit_time`` plus
+        ``mean_score_time``, failed fits included), so that of two equally
+        promising candidates the cheaper one is evaluated first. Needs
+        ``acquisition="ei"`` or ``"pi"`` (``"ucb"`` and callables are refused
+        at ``fit``); with ``surrogate="tpe"`` its density ratio is used as
+        the expected improvement it stands for. The costs of a resumed or
+        warm-started search come from its ``cv_results_`` rows. See
+        :class:`~skbayes.optimizer.Optimizer` for the details. With it, the
+        same ``random_state`` no longer repeats a search exactly (timings
+        differ between runs). Off by default: in its equal-CPU benchmark
+        (``docs/benchmarks.md``, "Cost-aware proposals in BayesSearchCV"; 3
+        tasks, 3 seeds so far) the best scores at equal fit CPU time were
+        level on all three tasks, and a model that prizes cheap fits may
+        also prize poor ones.
+
     scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.GridSearchCV`. With several
         metrics, the model optimises the ``refit`` metric (the first one when
@@ -114,7 +134,8 @@ class BayesSearchCV(BaseSearch):
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial design, the candidates and the surrogates: the same
-        seed (and batch size) gives the same candidates.
+        seed (and batch size) gives the same candidates, except with
+        ``cost_aware=True``, whose proposals follow the measured fit times.
 
     error_score : "raise" or numeric, default=np.nan
         Score given to a fit that fails. The model is told a score one standard
@@ -198,6 +219,7 @@ feature_names_in_
         "n_points": [Interval(Integral, 1, None, closed="left"), None],
         "acquisition_kwargs": [dict, None],
         "optimizer_kwargs": [dict, None],
+        "cost_aware": ["boolean"],
     }
 
     #: Keywords of :class:`~skbayes.optimizer.Optimizer` that ``optimizer_kwargs`` may set
@@ -219,6 +241,7 @@ feature_names_in_
         n_points=None,
         acquisition_kwargs=None,
         optimizer_kwargs=None,
+        cost_aware=False,
         scoring=None,
         n_jobs=None,
         refit=True,
@@ -253,6 +276,7 @@ feature_names_in_
         self.n_points = n_points
         self.acquisition_kwargs = acquisition_kwargs
         self.optimizer_kwargs = optimizer_kwargs
+        self.cost_aware = cost_aware
 
     def _make_strategy(self, spaces, rng):
         extra = dict(self.optimizer_kwargs or {})
@@ -271,9 +295,15 @@ feature_names_in_
             n_initial_points=self.n_initial_points,
             acquisition_kwargs=self.acquisition_kwargs,
             n_iter=self.n_iter,
+            cost_aware=self.cost_aware,
             random_state=rng,
             **extra,
         )
+
+    def _tell(self, strategy, params, scores, seconds):
+        # the seconds are told also without cost_aware: strategy_.history
+        # keeps them, and they change nothing then
+        strategy.tell(params, scores, costs=seconds)
 
     def _batch_size(self, n_workers):
         return n_workers if self.n_points is None else self.n_points

@@ -100,27 +100,36 @@ class _Resumable:
             record.splits = _checkpoint.unpack_splits(snapshot["splits"])
         record.replay(snapshot)
         params = record.replayed[0] if record.replayed is not None else []
+        out = record.replayed[1] if record.replayed is not None else []
+        seconds = _seconds_per_candidate(out, len(params))
         with self._budget(snapshot["budget"] if extend else {}):
-            previous = self._replayed_strategy(spaces, seed, params, record.batches)
+            previous = self._replayed_strategy(spaces, seed, params, record.batches, seconds)
         if not extend:
             return previous
         strategy = self._make_strategy(spaces, np.random.default_rng(seed))
         strategy.warm_start(previous)
         return strategy
 
-    def _replayed_strategy(self, spaces, seed, params, batches):
-        """A strategy told ``batches`` (``(n asked for, scores)``) of ``params``, in order."""
+    def _replayed_strategy(self, spaces, seed, params, batches, seconds=None):
+        """A strategy told ``batches`` (``(n asked for, scores)``) of ``params``, in order.
+
+        ``seconds`` (one per candidate, from the recorded fit and score
+        times) are told as the loop told them (see ``_tell``).
+        """
+        if seconds is None:
+            seconds = np.full(len(params), np.nan)
         strategy = self._make_strategy(spaces, np.random.default_rng(seed))
         start = 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # said when they were first proposed
             for n, scores in batches:
                 told = params[start : start + len(scores)]
+                cost = seconds[start : start + len(scores)]
                 start += len(scores)
                 asked = strategy.ask(n)
                 if not _same_candidates(asked, told):
                     break
-                strategy.tell(told, scores)
+                self._tell(strategy, told, scores, cost)
             else:
                 return strategy
         # not proposed again as recorded (a checkpoint of another version of
@@ -136,6 +145,8 @@ class _Resumable:
         told = self._make_strategy(spaces, np.random.default_rng(seed))
         if params:
             Strategy.tell(told, params, [s for _, scores in batches for s in scores])
+            if "cost" in told.history:  # an optimizer that keeps costs keeps these
+                told.history["cost"] = [float(c) for c in seconds]
         strategy = self._make_strategy(spaces, np.random.default_rng(seed))
         strategy.warm_start(told)
         return strategy
@@ -226,6 +237,22 @@ class _Resumable:
             "more_results": more,
             "batches": [(n, list(scores)) for n, scores in record.batches],
         }
+
+
+def _seconds_per_candidate(out, n):
+    """Mean fit plus score seconds of each of ``n`` candidates, from their fold results.
+
+    ``out`` holds scikit-learn's results of every fold, candidate by
+    candidate (as ``cv_results_``'s ``mean_fit_time`` and
+    ``mean_score_time`` are made); ``nan`` where they are missing.
+    """
+    if n == 0 or len(out) % n:
+        return np.full(n, np.nan)
+    k = len(out) // n
+    times = np.array(
+        [float(o.get("fit_time", np.nan)) + float(o.get("score_time", np.nan)) for o in out]
+    )
+    return times.reshape(n, k).mean(axis=1)
 
 
 def _same_candidates(asked, told):

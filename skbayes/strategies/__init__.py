@@ -12,6 +12,7 @@ design, also exported here); the proposers of
 - ``_design``: :class:`~skbayes.sampling.LowDiscrepancyDesign`, a design handed out in batches;
 - ``_bayes``: the :class:`~skbayes.optimizer.Optimizer` (a surrogate per subspace, batches by constant liar);
 - ``_acq_optim``: the acquisition maximiser, the best new candidate of a fitted surrogate;
+- ``_cost``: the model of what a candidate costs (``log`` seconds), for cost-aware proposals;
 - ``_generational``: generations, duplicates and stop criteria of the GA and CMA-ES;
 - ``_operators``: the evolutionary operators on unit-cube points (reflect, crossover, ...);
 - ``_ga``: the genetic algorithm;

@@ -45,6 +45,7 @@ def maximise_acquisition(
     n_refine,
     local_scale,
     refine_scale,
+    log_cost=None,
 ):
     """The candidate of ``space`` with the greatest acquisition, not in ``exclude``.
 
@@ -88,6 +89,12 @@ def maximise_acquisition(
     refine_scale : float
         Standard deviation of the perturbations that refine a candidate when
         there is no gradient (32 per refined candidate).
+    log_cost : callable or None, default=None
+        ``log_cost(U, return_grad=False)``: the predicted log cost of unit
+        points ``U`` (with ``return_grad``, also its derivatives with respect
+        to the unit coordinates), subtracted from the acquisition, which must
+        then be a log (expected improvement per second). None: the
+        acquisition alone.
 
     Returns
     -------
@@ -101,7 +108,7 @@ def maximise_acquisition(
         U = _unseen(space, exclude)
         if len(U) == 0:
             return None
-        values = _acq_values(space, model, U, best, acquisition, acquisition_kwargs)
+        values = _acq_values(space, model, U, best, acquisition, acquisition_kwargs, log_cost)
         i = int(np.argmax(values))
         return U[i], float(values[i])
     U = _candidates(space, n_cand, rng)
@@ -114,13 +121,15 @@ def maximise_acquisition(
         top = U_obs[np.argsort(-y_obs, kind="stable")[:n_refine]]
         U = np.vstack([U, _perturb(space, top, 64, local_scale, rng, ordinal=steps)])
     U = _snap(space, U)
-    values = _acq_values(space, model, U, best, acquisition, acquisition_kwargs)
+    values = _acq_values(space, model, U, best, acquisition, acquisition_kwargs, log_cost)
     top = np.argsort(-values, kind="stable")[:n_refine]
     if getattr(model, "has_gradient", False) and acquisition_grad and _continuous(space).any():
-        refined, refined_values = _refine(space, model, U[top], best, acquisition, acquisition_kwargs)
+        refined, refined_values = _refine(
+            space, model, U[top], best, acquisition, acquisition_kwargs, log_cost
+        )
     else:
         refined = _snap(space, _perturb(space, U[top], 32, refine_scale, rng, ordinal=steps))
-        refined_values = _acq_values(space, model, refined, best, acquisition, acquisition_kwargs)
+        refined_values = _acq_values(space, model, refined, best, acquisition, acquisition_kwargs, log_cost)
     U = np.vstack([refined, U])
     values = np.concatenate([refined_values, values])
     found = _first_new(space, U, values, exclude)
@@ -128,13 +137,13 @@ def maximise_acquisition(
         U = _unseen(space, exclude, limit=n_cand, rng=rng)
         if len(U) == 0:
             return None
-        values = _acq_values(space, model, U, best, acquisition, acquisition_kwargs)
+        values = _acq_values(space, model, U, best, acquisition, acquisition_kwargs, log_cost)
         i = int(np.argmax(values))
         return U[i], float(values[i])
     return found
 
 
-def best_sampled(space, model, exclude, rng):
+def best_sampled(space, model, exclude, rng, merit=None):
     """The best candidate that a sampling surrogate proposes, not in ``exclude``.
 
     Parameters
@@ -147,6 +156,10 @@ def best_sampled(space, model, exclude, rng):
         Keys (``Space.keys``) of candidates that must not be proposed.
     rng : numpy.random.Generator
         Passed to ``propose``.
+    merit : callable or None, default=None
+        ``merit(U, values)``: what the proposals are ranked by, from their
+        points and the surrogate's own values (cost-aware proposals); None:
+        the surrogate's values.
 
     Returns
     -------
@@ -157,6 +170,8 @@ def best_sampled(space, model, exclude, rng):
     """
     U, values = model.propose(space, None, rng)
     U = _snap(space, U)
+    if merit is not None:
+        values = merit(U, values)
     found = _first_new(space, U, values, exclude)
     if found is None and space.is_finite:
         U = _unseen(space, exclude)
@@ -166,17 +181,22 @@ def best_sampled(space, model, exclude, rng):
     return found
 
 
-def _acq_values(space, model, U, best, acquisition, acquisition_kwargs):
+def _acq_values(space, model, U, best, acquisition, acquisition_kwargs, log_cost=None):
     X = _encode(model, space, U)
     mean, std = model.predict(X, return_std=True)
-    return np.asarray(acquisition(mean, std, best, **acquisition_kwargs), dtype=float)
+    values = np.asarray(acquisition(mean, std, best, **acquisition_kwargs), dtype=float)
+    if log_cost is not None:
+        values = values - log_cost(U)
+    return values
 
 
-def _refine(space, model, U0, best, acquisition, acquisition_kwargs):
+def _refine(space, model, U0, best, acquisition, acquisition_kwargs, log_cost=None):
     """L-BFGS-B on the continuous coordinates of the starts ``U0``, all at once.
 
     The objective is the sum of the acquisition at each start: its Hessian
-    is block diagonal, so one quasi-Newton run refines every start.
+    is block diagonal, so one quasi-Newton run refines every start. A
+    continuous coordinate is its own column in every model encoding, so the
+    gradient of ``log_cost`` (by unit coordinate) is chained in as it is.
     """
     cont = np.flatnonzero(_continuous(space))
     cols = _model_columns(model, space)[cont]
@@ -189,6 +209,11 @@ def _refine(space, model, U0, best, acquisition, acquisition_kwargs):
         mean, std, d_mean, d_std = model.predict(X, return_std=True, return_grad=True)
         value, g_mean, g_std = acquisition(mean, std, best, return_grad=True, **acquisition_kwargs)
         grad = g_mean[:, None] * d_mean[:, cols] + g_std[:, None] * d_std[:, cols]
+        if log_cost is not None:
+            U = U0.copy()
+            U[:, cont] = z.reshape(k, c)
+            cost, d_cost = log_cost(U, return_grad=True)
+            value, grad = value - cost, grad - d_cost[:, cont]
         return -float(np.sum(value)), -grad.ravel()
 
     z0 = U0[:, cont].ravel()
@@ -201,7 +226,7 @@ def _refine(space, model, U0, best, acquisition, acquisition_kwargs):
     z = res.x if np.all(np.isfinite(res.x)) else z0
     U[:, cont] = np.clip(z.reshape(k, c), 0.0, 1.0)
     U = np.vstack([U, U0])
-    return U, _acq_values(space, model, U, best, acquisition, acquisition_kwargs)
+    return U, _acq_values(space, model, U, best, acquisition, acquisition_kwargs, log_cost)
 
 
 # -- helpers on a Space --------------------------------------------------------------

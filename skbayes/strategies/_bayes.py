@@ -37,21 +37,30 @@ score (or the mean or best one: ``liar``), and the surrogate is conditioned on i
 hyperparameters and only refactorises), so the next point goes elsewhere.
 That is one model update per point of the batch, never more. Candidates asked
 but not yet told are treated the same way.
+
+With ``cost_aware=True``, the costs told with the scores (``tell(params,
+scores, costs=seconds)``) are modelled too (``skbayes.strategies._cost``: a
+Gaussian process of ``log(seconds)`` per subspace, fitted once per ``ask``)
+and each model proposal maximises the log acquisition minus the predicted
+log seconds: expected improvement per second.
 """
 
 import math
+import numbers
 import warnings
 
 import numpy as np
 
 from ._acq_optim import _candidates, _has_room, best_sampled, maximise_acquisition
 from ._base import Strategy
+from ._cost import LogCostModel, tpe_log_ei
 from ._design import LowDiscrepancyDesign
 from ..acquisition import get_acquisition
 from ..space import Space, compile_search_spaces
 from ..surrogates import make_surrogate
 from ..surrogates._base import _encode
 from ..surrogates._warp import _ScoreWarp
+from ..surrogates.tpe import TPE
 
 __all__ = ["Optimizer"]
 
@@ -61,6 +70,8 @@ _INCUMBENTS = ("auto", "mean", "observed")
 _N_TIES_STALLED = 5
 #: the legal values of ``Optimizer(liar=...)``
 _LIARS = ("worst", "mean", "best")
+#: the acquisitions that are logs, from which a log cost can be subtracted
+_LOG_ACQUISITIONS = ("ei", "pi")
 
 class Optimizer(Strategy):
     """Ask/tell Bayesian optimizer over a search space.
@@ -163,6 +174,33 @@ class Optimizer(Strategy):
         Bayesmark protocol one at a time it took the decision-tree problem
         from random search's level to the peers' (docs/benchmarks.md,
         "Noisy EI, input warping and plateaus").
+    cost_aware : bool, default=False
+        Trade expected improvement against expected cost: each model
+        proposal maximises ``log EI(x) - log c(x)``, expected improvement per
+        second (Snoek, Larochelle and Adams, 2012), where ``c(x)`` is the
+        predicted cost of ``x``: a Gaussian process of ``log(seconds)`` on the
+        encoded points of each subspace, fitted to the ``costs`` told with
+        the scores (see :meth:`tell`; refitted once per :meth:`ask`, the same
+        for every point of a batch). Of two equally promising candidates, one
+        predicted 60 times cheaper gets ``log 60 = 4.1`` more, which is as
+        much as a large difference of expected improvement. A failed
+        candidate's cost counts, but never as less than the median
+        successful one (a fit that fails at once says nothing of the cost
+        of fitting there). Until two costs are known (none told, only
+        ``nan``), proposals are those of plain EI; the initial design is not
+        affected. ``acquisition="pi"`` gives improvement probability per
+        second; ``"ucb"`` and callables are refused (their values are not
+        logs, and "per second" has no meaning for a bound that may be
+        negative). With ``surrogate="tpe"``, its density ratio is mapped to
+        the expected improvement it is proportional to (Bergstra et al.,
+        2011) before the log cost is subtracted; other sampling surrogates
+        are refused. Off by default: in its equal-CPU benchmark
+        (``benchmarks/bench_cost_aware.py``; docs/benchmarks.md,
+        "Cost-aware proposals in BayesSearchCV": SVC, HistGradientBoosting
+        and a random forest, 3 seeds so far) the best scores at equal fit
+        CPU time were level on all three tasks, and a model that prizes
+        cheap fits may also prize poor ones (HalvingBayesSearchCV's
+        ``cost_aware`` lost score on three of five tasks at equal CPU).
     random_state : int, numpy Generator or None, default=None
         Seeds the design, the candidates and the surrogates.
 
@@ -170,9 +208,13 @@ class Optimizer(Strategy):
     ----------
     spaces : list of Space
     history : dict of lists
-        Every told candidate (see :class:`skbayes.strategies._base.Strategy`).
+        Every told candidate (see :class:`skbayes.strategies._base.Strategy`),
+        and ``"cost"``: the seconds told for it (``nan`` when none was).
     surrogates_ : dict of int -> surrogate
         The surrogate last fitted for each subspace.
+    cost_model_ : LogCostModel or None
+        With ``cost_aware``: the model of the log costs last fitted (its
+        ``models_``: a GP per subspace); None before.
 
     Examples
     --------
@@ -203,6 +245,7 @@ class Optimizer(Strategy):
         incumbent="auto",
         liar="worst",
         explore_on_ties=True,
+        cost_aware=False,
         random_state=None,
     ):
         if isinstance(search_spaces, (list, tuple)) and search_spaces and all(
@@ -225,6 +268,9 @@ class Optimizer(Strategy):
         self.incumbent = incumbent
         self.liar = liar
         self.explore_on_ties = explore_on_ties
+        self.cost_aware = cost_aware
+        self.history["cost"] = []
+        self._told_costs = None
         self._check_params()
         self._template = make_surrogate(surrogate)
         if hasattr(self._template, "_parameter_constraints") and callable(
@@ -242,6 +288,7 @@ class Optimizer(Strategy):
                 "acquisition='ei', or a regression surrogate ('gp', 'rf') for "
                 "'pi' and 'ucb'."
             )
+        self._check_cost_aware()
         if not self._sampling:
             self._acq, self._acq_kwargs, self._acq_grad = get_acquisition(
                 acquisition, acquisition_kwargs
@@ -271,6 +318,31 @@ class Optimizer(Strategy):
         self._n_proposed = 0
         self._n_told_at_exploration = 0
         self.surrogates_ = {}
+        self.cost_model_ = None
+        self._cost_ready = False
+
+    def _check_cost_aware(self):
+        if not isinstance(self.cost_aware, (bool, np.bool_)):
+            raise ValueError(f"cost_aware must be a bool; got {self.cost_aware!r}.")
+        if not self.cost_aware:
+            return
+        if self._sampling:
+            if not isinstance(self._template, TPE):
+                raise ValueError(
+                    f"cost_aware=True needs a surrogate whose merit is a log expected "
+                    f"improvement: 'gp', 'rf', 'tpe' or a regression surrogate; got the "
+                    f"sampling surrogate {self.surrogate!r}, whose values have no known "
+                    "relation to an improvement."
+                )
+            return
+        if not isinstance(self.acquisition, str) or self.acquisition not in _LOG_ACQUISITIONS:
+            raise ValueError(
+                f"cost_aware=True needs a log acquisition, {list(_LOG_ACQUISITIONS)} (log "
+                f"expected improvement or log probability of improvement, from which the "
+                f"log cost is subtracted); got acquisition={self.acquisition!r}. UCB and "
+                "callables give values in units of the score, which may be negative: "
+                "'per second' has no meaning for them."
+            )
 
     def _check_params(self):
         n = self.n_initial_points
@@ -329,8 +401,8 @@ class Optimizer(Strategy):
             return out[0]
         return super().ask(n)
 
-    def tell(self, params, scores):
-        """Record scores (greater is better; ``nan`` marks a failure).
+    def tell(self, params, scores, costs=None):
+        """Record scores (greater is better; ``nan`` marks a failure), and costs.
 
         Parameters
         ----------
@@ -340,6 +412,12 @@ class Optimizer(Strategy):
             candidate is matched to a pending proposal by its values.
         scores : float or array-like of float
             One per candidate; ``nan`` marks a failed evaluation.
+        costs : float, array-like of float or None, default=None
+            What evaluating each candidate cost, in seconds (or any unit, the
+            same for every call: only ratios matter), failed ones included;
+            ``nan`` or None for a cost not known; None: none known. Kept in
+            ``history["cost"]``; with ``cost_aware=True`` the proposals weigh
+            them (without known costs they are plain EI's).
 
         Raises
         ------
@@ -348,12 +426,29 @@ class Optimizer(Strategy):
             unknown, a value outside its bounds, a non-integer for an
             :class:`~skbayes.space.Integer`, a value that is not one of the
             categories; the message names the parameter and what is legal),
-            or a score is not a real number. Nothing of the call is recorded
-            then.
+            or a score is not a real number, or a cost is not a number >= 0
+            (or ``nan``/None), or there are not as many costs as candidates.
+            Nothing of the call is recorded then.
         """
         if isinstance(params, dict):
             params, scores = [params], [scores]
-        super().tell(params, scores)
+            costs = None if costs is None else [costs]
+        params = list(params)
+        self._told_costs = _check_costs(costs, len(params))
+        try:
+            super().tell(params, scores)
+        finally:
+            self._told_costs = None
+
+    def _observe(self, subspaces, units, scores):
+        # called by Strategy.tell once the rest of the history is extended;
+        # a tell without costs (Strategy.tell called directly) tells nan
+        costs = self._told_costs
+        if costs is None or len(costs) != len(scores):
+            costs = [math.nan] * len(scores)
+        told = self.history.setdefault("cost", [])  # (an optimizer pickled before costs)
+        told.extend([math.nan] * (self.n_told - len(scores) - len(told)))
+        told.extend(costs)
 
     @property
     def best_params(self):
@@ -376,13 +471,20 @@ class Optimizer(Strategy):
     def warm_start(self, previous):
         """Continue from ``previous``, an optimizer of an earlier run.
 
-        Its history is told to this one (the model will be fitted to it), the
-        part of the initial design it used is skipped, and its candidates count
-        against this optimizer's ``n_iter``.
+        Its history is told to this one (the model will be fitted to it),
+        costs included, the part of the initial design it used is skipped,
+        and its candidates count against this optimizer's ``n_iter``.
         """
-        super().warm_start(previous)
+        costs = previous._costs() if isinstance(previous, Optimizer) else None
+        self.tell(previous.history["params"], previous.history["score"], costs=costs)
         self._n_proposed = previous.n_told
         self._next_initial = min(getattr(previous, "_next_initial", 0), len(self._initial))
+
+    def _costs(self):
+        """``history["cost"]``, as long as the history (nan where none was told)."""
+        costs = self.history.setdefault("cost", [])  # (an optimizer pickled before costs)
+        costs.extend([math.nan] * (self.n_told - len(costs)))
+        return costs
 
     @property
     def n_remaining(self):
@@ -501,6 +603,7 @@ class Optimizer(Strategy):
         threshold = None
         if self._sampling and len(self.spaces) > 1 and hasattr(self._template, "threshold"):
             threshold = self._template.threshold(y)
+        costs = self._cost_model(refit)
         choices, fitted = [], []
         for s, space in enumerate(self.spaces):
             if not _has_room(space, exclude[s]):
@@ -514,11 +617,19 @@ class Optimizer(Strategy):
             X = _encode(model, space, U)
             if self._sampling:
                 model.fit(X, ys, threshold=threshold) if threshold is not None else model.fit(X, ys)
-                found = best_sampled(space, model, exclude[s], self.rng)
-                if found is not None and threshold is not None:
-                    found = (found[0], found[1] + self._subspace_log_ratio(s, subspaces, y, threshold))
+                shift = 0.0 if threshold is None else self._subspace_log_ratio(s, subspaces, y, threshold)
+                merit = None
+                if costs is not None:
+                    gamma = float(np.mean(y >= threshold)) if threshold is not None else float(np.mean(model.good_))
+                    log_cost = costs.for_subspace(s)
+
+                    def merit(U, ratio, shift=shift, gamma=gamma, log_cost=log_cost):
+                        return tpe_log_ei(ratio + shift, gamma) - log_cost(U)
+
+                    shift = 0.0  # already in the merit
+                found = best_sampled(space, model, exclude[s], self.rng, merit=merit)
                 if found is not None:
-                    choices.append((found[1], s, found[0]))
+                    choices.append((found[1] + shift, s, found[0]))
                 continue
             # a surrogate without `update` is refitted for each lie of a batch
             if refit or not callable(getattr(model, "update", None)):
@@ -536,6 +647,7 @@ class Optimizer(Strategy):
                 acquisition_grad=self._acq_grad, n_candidates=self.n_candidates,
                 n_refine=self.n_refine, local_scale=self.local_scale,
                 refine_scale=self.refine_scale,
+                log_cost=None if costs is None else costs.for_subspace(s),
             )
             if found is not None:
                 choices.append((found[1], s, found[0]))
@@ -543,6 +655,23 @@ class Optimizer(Strategy):
             return None
         value, s, u = max(choices, key=lambda c: c[0])
         return s, u
+
+    def _cost_model(self, refit):
+        """The fitted cost model (refitted at the first proposal of an ask), or None.
+
+        None without ``cost_aware`` or while fewer than two costs are known:
+        the proposals are then plain EI's.
+        """
+        if not self.cost_aware:
+            return None
+        if refit or self.cost_model_ is None:
+            if self.cost_model_ is None:
+                self.cost_model_ = LogCostModel(self.spaces, self.rng)
+            scores = np.asarray(self.history["score"], dtype=float)
+            self._cost_ready = self.cost_model_.fit(
+                self.history["subspace"], self.history["unit"], self._costs(), ~np.isfinite(scores)
+            )
+        return self.cost_model_ if self._cost_ready else None
 
     def _mean_incumbent_wanted(self):
         if self.incumbent == "auto":
@@ -593,3 +722,23 @@ class Optimizer(Strategy):
                 if key not in exclude[s]:
                     return s, u
         return None
+
+
+def _check_costs(costs, n):
+    """Told costs as a list of ``n`` floats (``nan``: unknown), or None for none."""
+    if costs is None:
+        return None
+    values = np.asarray(costs, dtype=object).reshape(-1)
+    if values.size != n:
+        raise ValueError(f"tell got {n} candidates but {values.size} costs.")
+    out = []
+    for i, v in enumerate(values):
+        if v is None:
+            v = math.nan
+        if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)) or v < 0 or v == math.inf:
+            raise ValueError(
+                f"costs must be numbers of seconds >= 0 (nan or None: unknown); cost {i} "
+                f"is {v!r}."
+            )
+        out.append(float(v))
+    return out
