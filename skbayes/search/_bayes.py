@@ -108,7 +108,7 @@ class BayesSearchCV(BaseSearch):
         same ``random_state`` no longer repeats a search exactly (timings
         differ between runs). Off by default: in its equal-CPU benchmark
         (``docs/benchmarks.md``, "Cost-aware proposals in BayesSearchCV"; 3
-        tasks, 3 seeds so far) the best scores at equal fit CPU time were
+        tasks, 5 seeds) the best scores at equal fit CPU time were
         level on all three tasks, and a model that prizes cheap fits may
         also prize poor ones.
 

@@ -197,7 +197,7 @@ class Optimizer(Strategy):
         are refused. Off by default: in its equal-CPU benchmark
         (``benchmarks/bench_cost_aware.py``; docs/benchmarks.md,
         "Cost-aware proposals in BayesSearchCV": SVC, HistGradientBoosting
-        and a random forest, 3 seeds so far) the best scores at equal fit
+        and a random forest, 5 seeds) the best scores at equal fit
         CPU time were level on all three tasks, and a model that prizes
         cheap fits may also prize poor ones (HalvingBayesSearchCV's
         ``cost_aware`` lost score on three of five tasks at equal CPU).
