@@ -233,7 +233,7 @@ def noisy_quadratic(seed):
     return lambda p: (p["x"] - 0.3) ** 2 + (p["y"] + 0.2) ** 2 + 0.05 * rng.standard_normal()
 
 
-@pytest.mark.parametrize("kwargs", [{"incumbent": "observed"}, {"liar": "mean"}, {"liar": "best"},
+@pytest.mark.parametrize("kwargs", [{"incumbent": "observed"}, {"liar": "worst"}, {"liar": "best"},
                                     {"incumbent": "observed", "liar": "best"},
                                     {"explore_on_ties": True}])
 def test_incumbent_and_liar_options_are_reproducible_and_legal(kwargs):
@@ -250,6 +250,16 @@ def test_incumbent_and_liar_options_are_reproducible_and_legal(kwargs):
             opt.tell(batch, [-f(p) for p in batch])
         runs.append(opt.history["params"])
     assert runs[0] == runs[1] and len(runs[0]) == 16
+
+
+@pytest.mark.parametrize("liar, pick", [("mean", np.mean), ("worst", np.min), ("best", np.max)])
+def test_a_pending_candidate_pretends_the_liars_score(liar, pick):
+    kwargs = {} if liar == "mean" else {"liar": liar}  # "mean" is the default
+    opt = Optimizer({"x": Real(0.0, 1.0)}, n_initial_points=0, random_state=0, **kwargs)
+    opt.tell([{"x": v} for v in (0.1, 0.5, 0.9, 0.7)], [1.0, 2.0, 6.0, 3.0])
+    _, _, y, _ = opt._data([(0, np.array([0.3])), (0, np.array([0.2]))])
+    told = y[:4]  # warped and standardised
+    assert np.allclose(y[4:], pick(told)) and abs(told.mean()) < 1e-9
 
 
 def test_mean_incumbent_is_the_best_posterior_mean_at_told_points():

@@ -77,7 +77,8 @@ class BayesSearchCV(BaseSearch):
         per joblib worker at fit time (``n_jobs``, or the workers of a Dask or
         Ray backend), so that every worker is busy. A batch is made diverse by
         the constant liar rule (each chosen point is added to the model with
-        the worst observed score before the next is chosen). The candidates
+        the mean observed score before the next is chosen; ``liar`` in
+        ``optimizer_kwargs``). The candidates
         depend on the batch size: set ``n_points`` to get the same candidates
         whatever ``n_jobs``.
 
