@@ -4,7 +4,8 @@ Each test runs a few seeds of each surrogate for 20 or 30 evaluations (10 of
 them the initial design) and asserts that the median of the best value found
 is below random search's median over the same seeds, on a smooth 2-D
 function (Branin) and on a plateau-shaped integer one (terraces of width 3 on
-a 4-D integer grid, like a decision tree's response). Also: the parts of the
+a 4-D integer grid, like a decision tree's response), one at a time and in
+batches of 8 (26 and 34 evaluations). Also: the parts of the
 random forest and of the acquisition maximiser that made it so (within-leaf
 variance, the mean incumbent, local steps on integers), their determinism by
 seed and the validation of the forest's parameters.

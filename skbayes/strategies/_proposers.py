@@ -186,8 +186,9 @@ class SurrogateProposer:
     The optimizer is told the rung's points and scores, then asked for ``n``
     candidates at once: a regression surrogate (GP, random forest) maximises
     the acquisition with the constant-liar rule between the points of the
-    batch (the worst told score as the lie), a sampling surrogate (TPE) proposes by its own rule; points already
-    evaluated at that level are never proposed again.
+    batch (the worst told score as the lie), a sampling surrogate (TPE)
+    proposes by its own rule; points already evaluated at that level are
+    never proposed again.
 
     Parameters
     ----------
