@@ -335,7 +335,7 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         scores = np.array(results[f"mean_test_{metric}"][start:], dtype=float)
         failed = [n > 0 for n, _, _ in record.fit_failures[start:]]
         scores[np.asarray(failed, dtype=bool)] = np.nan
-        seconds = np.add(results["mean_fit_time"][start:], results["mean_score_time"][start:])
+        seconds = _batch_seconds(results, len(batch))
         record.costs.observe(batch, np.where(np.isnan(scores), np.nan, seconds))
         return scores
 
