@@ -240,6 +240,8 @@ OPTIMIZERS = {
     "skbayes-gp-meaninc": lambda: run_skbayes("gp", incumbent="mean"),
     "skbayes-gp-obsinc": lambda: run_skbayes("gp", incumbent="observed"),
     "skbayes-gp-meaninc-xi01": lambda: run_skbayes("gp", incumbent="mean", acquisition_kwargs={"xi": 0.01}),
+    # ablation: half the default design of 10 points (2026-12-01, sixth session)
+    "skbayes-gp-init5": lambda: run_skbayes("gp", n_initial_points=5),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

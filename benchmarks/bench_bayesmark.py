@@ -138,6 +138,7 @@ def _skbayes_variants():
         "skbayes-tpe-noties": {"surrogate": "tpe", "explore_on_ties": False},
         "skbayes-gp-lieworst": {"liar": "worst"},
         "skbayes-gp-init8": {"n_initial_points": 8},  # the design is one batch of 8
+        "skbayes-gp-init5": {"n_initial_points": 5},  # half the default design (sixth session)
         "skbayes-rf-lieworst": {"surrogate": "rf", "liar": "worst"},
         "skbayes-gp-liemean": {"incumbent": "observed", "liar": "mean"},
         "skbayes-gp-liebest": {"incumbent": "observed", "liar": "best"},
