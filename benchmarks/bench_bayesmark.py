@@ -140,6 +140,7 @@ def _skbayes_variants():
         "skbayes-gp-init8": {"n_initial_points": 8},  # the design is one batch of 8
         "skbayes-gp-init5": {"n_initial_points": 5},  # half the default design (sixth session)
         "skbayes-gp-raw": {"y_transform": None},  # scores standardised, not warped
+        "skbayes-gp-cand16k": {"n_candidates": 16384},  # 16x the default acquisition candidates in 6-D
         "skbayes-rf-lieworst": {"surrogate": "rf", "liar": "worst"},
         "skbayes-gp-liemean": {"incumbent": "observed", "liar": "mean"},
         "skbayes-gp-liebest": {"incumbent": "observed", "liar": "best"},
