@@ -150,4 +150,3 @@ def test_forest_parameters_are_validated_with_clear_errors(params, match):
                            surrogate=RandomForest(**params), n_iter=3, cv=2)
     with pytest.raises(ValueError, match=match):
         search.fit(Xr, yr)
-
