@@ -150,6 +150,9 @@ def _skbayes_variants():
                                     "liar": "worst"},
         "skbayes-gp-noise2": {"incumbent": "observed", "liar": "worst",
                               "surrogate": GaussianProcess(noise_bounds=(1e-6, 2.0))},
+        # the noise variance capped lower than the GP's default 0.5 (seventh session)
+        "skbayes-gp-noise02": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.2))},
+        "skbayes-gp-noise01": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.1))},
         "skbayes-rf-obsinc": {"surrogate": "rf", "incumbent": "observed", "liar": "worst"},
         "skbayes-rf-meaninc": {"surrogate": "rf", "incumbent": "mean", "liar": "worst"},
     }
