@@ -153,6 +153,8 @@ def _skbayes_variants():
         # the noise variance capped lower than the GP's default 0.5 (seventh session)
         "skbayes-gp-noise02": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.2))},
         "skbayes-gp-noise01": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.1))},
+        # the GP without its noise check (the default before 2026-12-02, seventh session)
+        "skbayes-gp-nocheck": {"surrogate": GaussianProcess(noise_check=None)},
         "skbayes-rf-obsinc": {"surrogate": "rf", "incumbent": "observed", "liar": "worst"},
         "skbayes-rf-meaninc": {"surrogate": "rf", "incumbent": "mean", "liar": "worst"},
     }

@@ -177,3 +177,41 @@ def test_registry_and_custom_surrogates():
         make_surrogate("svm")
     with pytest.raises(ValueError, match="fit and predict"):
         make_surrogate(object())
+
+
+def test_gp_noise_check_prefers_short_length_scales_when_they_predict_better():
+    # a square wave in one input of six: the marginal likelihood calls the
+    # steps noise (its bound, 0.5); the low-noise refit predicts held-out
+    # points far better, and its leave-one-out density says so
+    rng = np.random.default_rng(2)
+    wave = lambda X: np.sign(np.sin(40 * X[:, 0]))  # noqa: E731
+    X, Xt = rng.random((100, 6)), rng.random((1000, 6))
+    mu, sd = wave(X).mean(), wave(X).std()
+    y, yt = (wave(X) - mu) / sd, (wave(Xt) - mu) / sd
+    plain = GaussianProcess(random_state=0, noise_check=None).fit(X, y)
+    checked = GaussianProcess(random_state=0).fit(X, y)
+    assert plain.noise_ > 0.3 and checked.noise_ <= 0.05
+    assert checked._loo_log_density(y) > plain._loo_log_density(y) + 10
+    rmse = lambda gp: np.sqrt(np.mean((gp.predict(Xt) - yt) ** 2))  # noqa: E731
+    assert rmse(checked) < 0.8 * rmse(plain)
+
+
+def test_gp_noise_check_keeps_the_noise_of_noisy_data():
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3))
+    y = np.sin(6 * X[:, 0]) + rng.normal(scale=0.5, size=60)
+    y = (y - y.mean()) / y.std()
+    plain = GaussianProcess(random_state=0, noise_check=None).fit(X, y)
+    checked = GaussianProcess(random_state=0).fit(X, y)
+    assert plain.noise_ > 0.1  # the check runs (above 0.05) and keeps the noisy fit
+    np.testing.assert_array_equal(checked.theta_, plain.theta_)
+    # below 10 observations there is no check
+    few = GaussianProcess(random_state=0, noise_check=1e-6).fit(X[:9], y[:9])
+    np.testing.assert_array_equal(few.theta_, GaussianProcess(random_state=0, noise_check=None).fit(X[:9], y[:9]).theta_)
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, float("inf"), "0.05", True])
+def test_gp_noise_check_is_validated_at_fit(bad):
+    gp = GaussianProcess(noise_check=bad)  # __init__ only stores
+    with pytest.raises(ValueError, match="noise_check must be a positive float or None"):
+        gp.fit(np.random.default_rng(0).random((12, 2)), np.arange(12.0))
