@@ -216,3 +216,15 @@ def test_gp_noise_check_is_validated_at_fit(bad):
     gp = GaussianProcess(noise_check=bad)  # __init__ only stores
     with pytest.raises(ValueError, match="noise_check must be a positive float or None"):
         gp.fit(np.random.default_rng(0).random((12, 2)), np.arange(12.0))
+
+
+def test_gp_noise_check_respects_the_noise_bounds():
+    # a cap at or below the lower noise bound has nothing to compare: no check
+    rng = np.random.default_rng(2)
+    X = rng.random((100, 6))
+    y = np.sign(np.sin(40 * X[:, 0]))
+    y = (y - y.mean()) / y.std()
+    bounded = GaussianProcess(random_state=0, noise_bounds=(0.1, 0.5)).fit(X, y)
+    plain = GaussianProcess(random_state=0, noise_bounds=(0.1, 0.5), noise_check=None).fit(X, y)
+    np.testing.assert_array_equal(bounded.theta_, plain.theta_)
+    assert bounded.noise_ >= 0.1
