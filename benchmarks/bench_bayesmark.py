@@ -148,11 +148,13 @@ def _skbayes_variants():
         "skbayes-gp-meaninc-liemean": {"incumbent": "mean", "liar": "mean"},
         "skbayes-gp-meaninc-xi01": {"incumbent": "mean", "acquisition_kwargs": {"xi": 0.01},
                                     "liar": "worst"},
+        # the noise settings below were measured before the GP's noise check (the default
+        # since the seventh session), and keep their meaning without it
         "skbayes-gp-noise2": {"incumbent": "observed", "liar": "worst",
-                              "surrogate": GaussianProcess(noise_bounds=(1e-6, 2.0))},
+                              "surrogate": GaussianProcess(noise_bounds=(1e-6, 2.0), noise_check=None)},
         # the noise variance capped lower than the GP's default 0.5 (seventh session)
-        "skbayes-gp-noise02": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.2))},
-        "skbayes-gp-noise01": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.1))},
+        "skbayes-gp-noise02": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.2), noise_check=None)},
+        "skbayes-gp-noise01": {"surrogate": GaussianProcess(noise_bounds=(1e-6, 0.1), noise_check=None)},
         # the GP without its noise check (the default before 2026-12-02, seventh session)
         "skbayes-gp-nocheck": {"surrogate": GaussianProcess(noise_check=None)},
         "skbayes-rf-obsinc": {"surrogate": "rf", "incumbent": "observed", "liar": "worst"},
