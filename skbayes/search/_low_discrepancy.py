@@ -46,7 +46,11 @@ default="sobol"
         points are balanced; when ``n_iter`` is not a power of two the design
         is the first ``n_iter`` points of the sequence (balanced up to the
         largest power of two below ``n_iter``, the rest starting the next
-        balanced block), so prefer powers of two. ``"halton"``: a Halton
+        balanced block), so prefer powers of two. With few points in many
+        dimensions it ties the leading digits of some pairs of coordinates:
+        two booleans at some positions of a 6-D space are evaluated tied in
+        8 or 16 points (the combinations they miss are never tried); from 32
+        points on, up to 10 dimensions, none are. ``"halton"``: a Halton
         sequence, low-discrepancy at any length. ``"hammersley"``: the
         Hammersley set of ``n_iter`` points (one coordinate a regular grid,
         the others a Halton sequence), more uniform than Halton for that
@@ -64,8 +68,9 @@ default="sobol"
         :mod:`skbayes.sampling` says what each design guarantees.
 
     scramble : bool, default=True
-        Randomise the design (Owen scrambling for Sobol, Halton and the Halton
-        part of Hammersley, random positions in the strata for LHS).
+        Randomise the design (scipy's linear matrix scrambling and digital
+        shift for Sobol, Owen-type scrambling for Halton and the Halton part
+        of Hammersley, random positions in the strata for LHS).
         Unscrambled designs are deterministic and start at the corner of the
         space. Poisson-disk and random designs are random whatever its value.
 
