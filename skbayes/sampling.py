@@ -21,7 +21,7 @@ What the designs guarantee (and what they do not):
   scrambling: 4, 8 and 41 with 8 points in 6, 10 and 20 dimensions; 1, 3
   and 21 with 16; none, none and 7 with 32; none with 64. Halton and Latin
   hypercube designs tie a pair only by chance (with 8 points in 10
-  dimensions, 0.7 and 1.4 pairs on average; none from 16 points). Shuffling
+  dimensions, 0.7 and 1.4 pairs on average; almost none from 16). Shuffling
   the categorical coordinates within the net's blocks unties them but loses
   their balance against the continuous coordinates: in ``BayesSearchCV``
   it was no better on tuning problems with booleans and worse on a mixed
