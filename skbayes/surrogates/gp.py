@@ -50,6 +50,12 @@ def _matern52_g(r):
     return (5.0 / 3.0) * (1.0 + sr) * np.exp(-sr)
 
 
+def _squared_differences(X):
+    """Squared coordinate differences of every pair of rows, shape (d, n * n)."""
+    n, d = X.shape
+    return ((X[None, :, :] - X[:, None, :]) ** 2).reshape(n * n, d).T.copy()
+
+
 class GaussianProcess(Surrogate):
     """Gaussian process surrogate, Matérn 5/2 kernel with ARD and learned noise.
 
@@ -266,7 +272,7 @@ class GaussianProcess(Surrogate):
         if n < 2:
             theta = np.clip(centre, lo, hi)
         else:
-            sq = ((X[None, :, :] - X[:, None, :]) ** 2).reshape(n * n, d).T.copy()
+            sq = _squared_differences(X)
             starts = [np.clip(centre, lo, hi)]
             self.n_fits_ = getattr(self, "n_fits_", 0) + 1
             self.n_optimised_ = n
@@ -282,30 +288,16 @@ class GaussianProcess(Surrogate):
                     starts.append(np.clip(centre + scales * rng.standard_normal(d + 2), lo, hi))
             best = None
             for start in starts:
-                res = minimize(
-                    self._neg_objective,
-                    start,
-                    args=(sq, y, centre, scales),
-                    jac=True,
-                    method="L-BFGS-B",
-                    bounds=bounds,
-                    options={"maxiter": self.max_iter, "ftol": 1e-7, "gtol": 1e-4},
-                )
+                res = self._minimise(start, sq, y, bounds)
                 if best is None or res.fun < best.fun:
                     best = res
             theta = best.x
         self.theta_ = np.asarray(theta, dtype=float)
 
-    def _check_noise(self, X, y, cap):
-        """Keep the fit or a refit with noise at most ``cap``, whichever predicts better (LOO)."""
-        n, d = X.shape
-        fitted, fitted_lpd = self.theta_.copy(), self._loo_log_density(y)
-        bounds = self._bounds(d)
-        bounds[-1] = (bounds[-1][0], math.log(cap))
-        start = fitted.copy()
-        start[-1] = math.log(cap)
-        sq = ((X[None, :, :] - X[:, None, :]) ** 2).reshape(n * n, d).T.copy()
-        res = minimize(
+    def _minimise(self, start, sq, y, bounds):
+        """L-BFGS-B on the negative log posterior of the hyperparameters, from ``start``."""
+        d = sq.shape[0]
+        return minimize(
             self._neg_objective,
             start,
             args=(sq, y, self._prior_centre(d), self._prior_scales(d)),
@@ -314,6 +306,15 @@ class GaussianProcess(Surrogate):
             bounds=bounds,
             options={"maxiter": self.max_iter, "ftol": 1e-7, "gtol": 1e-4},
         )
+
+    def _check_noise(self, X, y, cap):
+        """Keep the fit or a refit with noise at most ``cap``, whichever predicts better (LOO)."""
+        fitted, fitted_lpd = self.theta_.copy(), self._loo_log_density(y)
+        bounds = self._bounds(X.shape[1])
+        bounds[-1] = (bounds[-1][0], math.log(cap))
+        start = fitted.copy()
+        start[-1] = math.log(cap)
+        res = self._minimise(start, _squared_differences(X), y, bounds)
         self.theta_ = np.asarray(res.x, dtype=float)
         self._condition(X, y)
         if not self._loo_log_density(y) > fitted_lpd + _NOISE_CHECK_MARGIN:
