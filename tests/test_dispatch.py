@@ -5,9 +5,11 @@ import time
 
 import numpy as np
 import pytest
-from joblib import parallel_config
+from joblib import parallel_config, register_parallel_backend
+from joblib._parallel_backends import ThreadingBackend
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
 
 from skbayes import BayesSearchCV, EvolutionarySearchCV, LowDiscrepancySearchCV
 from skbayes.search import _dispatch
@@ -184,3 +186,44 @@ def test_reorder_puts_every_list_back_in_the_order_proposed():
     assert out == ["a0", "a1", "b0", "b1", "c0", "c1", "r0", "r1"]
     assert more == {"iter": ["A", "B", "C", "R"]}
     assert _dispatch.reorder([0, 1], 2, params, out, more) == (params, out, more)
+
+
+class _GroupingBackend(ThreadingBackend):
+    """Threads whose auto-batching always asks for tasks of 4 fits; notes each task's size."""
+
+    sizes = []
+
+    def compute_batch_size(self):
+        return 4
+
+    def submit(self, func, callback=None):
+        type(self).sizes.append(len(func))
+        return super().submit(func, callback)
+
+
+@pytest.fixture
+def grouping_backend():
+    register_parallel_backend("skbayes-test-grouping", _GroupingBackend)
+    _GroupingBackend.sizes = []
+    return "skbayes-test-grouping"
+
+
+@pytest.mark.parametrize(
+    "n_points, largest",
+    [(2, 1), (8, 2)],  # 10 fits a batch: one per task; 40 fits: at most 40 // (8 x 2)
+)
+def test_a_batch_is_not_sent_in_few_large_tasks(data, grouping_backend, n_points, largest):
+    X, y = data
+    search = BayesSearchCV(
+        _Timed(), SPACE, n_iter=2 * n_points, n_points=n_points, n_initial_points=n_points,
+        cv=5, n_jobs=2, refit=False, random_state=0,
+    )
+    with parallel_config(backend=grouping_backend):
+        search.fit(X, y)
+    assert sum(_GroupingBackend.sizes) == 2 * n_points * 5
+    assert max(_GroupingBackend.sizes) == largest
+    # scikit-learn's own search, in the same backend, groups as the backend asks
+    _GroupingBackend.sizes = []
+    with parallel_config(backend=grouping_backend):
+        GridSearchCV(_Timed(), {"shift": [-0.5, 0.0, 0.5, 1.0]}, cv=5, n_jobs=2).fit(X, y)
+    assert max(_GroupingBackend.sizes) == 4

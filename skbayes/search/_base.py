@@ -17,6 +17,7 @@ callback stops the search. Around the loop, in their own modules:
 - ``_sklearn_compat``: the only code that touches scikit-learn's internals.
 """
 
+import contextlib
 import inspect
 import time
 from abc import abstractmethod
@@ -31,6 +32,10 @@ from ._checks import _check_callbacks, _check_parallel_fits, _check_search_space
 from ._record import _Recording
 from ._resume import _Resumable
 from ._splits import _FixedSplits
+
+# a batch's fits go to the workers in at least this many tasks per worker
+# (fewer only when the batch has fewer fits), see BaseSearch._evaluate_batch
+_TASKS_PER_WORKER = 8
 
 
 class BaseSearch(_Recording, _Resumable, BaseSearchCV):
@@ -210,7 +215,9 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
                     if not batch:
                         break
                     order = self._dispatch_order(batch) if workers > 1 else None
-                    scores = self._evaluate_batch(evaluate_candidates, batch, search_ctx, order=order)
+                    scores = self._evaluate_batch(
+                        evaluate_candidates, batch, search_ctx, order=order, n_workers=workers
+                    )
                     self._tell(strategy, batch, scores, _batch_seconds(record.results, len(batch)))
                     record.batches.append((n, scores.tolist()))
                     n_batches += 1
@@ -296,11 +303,16 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         """
         return self._record.costs.order(batch)
 
-    def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, order=None, **kwargs):
+    def _evaluate_batch(self, evaluate_candidates, batch, search_ctx, order=None, n_workers=1, **kwargs):
         """Evaluate one batch; return its scores (``nan`` where a fit failed).
 
         ``order`` (a permutation of the batch's indices, or None) is the order
-        the candidates are handed to ``evaluate_candidates`` in.
+        the candidates are handed to ``evaluate_candidates`` in. On
+        ``n_workers`` > 1, joblib groups at most ``len(batch) * n_splits_ /
+        (8 n_workers)`` fits into one task: every worker gets at least 8
+        tasks of the batch where joblib's auto-batching would have sent fewer,
+        larger ones (it groups fits shorter than 0.2 s, and the batch then
+        waits for its last group).
         """
         record = self._record
         start = record.n_candidates
@@ -320,8 +332,15 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
             kwargs["callback_ctx"] = batch_ctx
         if "cv" not in kwargs and record.splits is not None:
             kwargs["cv"] = _FixedSplits(record.splits)
+        n_fits = len(batch) * self.n_splits_
+        grouping = (
+            _sklearn_compat.fits_per_task_at_most(evaluate_candidates, n_fits // (_TASKS_PER_WORKER * n_workers))
+            if n_workers > 1
+            else contextlib.nullcontext()
+        )
         try:
-            record.results = evaluate_candidates([batch[i] for i in order], **kwargs)
+            with grouping:
+                record.results = evaluate_candidates([batch[i] for i in order], **kwargs)
         except BaseException:
             del record.order[offset:]  # the batch is lost: no rows to put in order
             raise

@@ -22,6 +22,13 @@ reaches further, each for a reason given where it is done:
   clone of ``base_estimator``, a variable of its closure; the halving search
   puts the estimator that continues fold models across rungs in its place
   for the duration of the search (never for the refit).
+- :func:`fits_per_task_at_most`: ``BaseSearchCV.fit`` makes one joblib
+  ``Parallel`` (a variable of the closure of ``evaluate_candidates``) with
+  ``batch_size="auto"``, which groups fits shorter than 0.2 s into tasks of
+  2, 4, ... fits. That suits a search's one large call; a search of many
+  small batches (``n_points`` candidates x the folds) pays for the grouping
+  at every batch, its last task keeping one worker busy while the others
+  wait. While a batch is evaluated the grouping is capped.
 - :func:`has_fit_callbacks`: whether a callback context (scikit-learn >= 1.9)
   has callbacks to call. Every node of its task tree leads to the whole tree,
   and every fit task is sent its own node: a search of many batches that
@@ -47,6 +54,7 @@ __all__ = [
     "judge_fit_failures",
     "hand_over_results",
     "fits_start_from",
+    "fits_per_task_at_most",
     "has_fit_callbacks",
 ]
 
@@ -195,6 +203,37 @@ def fits_start_from(evaluate_candidates, wrap):
         yield wrapped
     finally:
         cell.cell_contents = base
+
+
+@contextlib.contextmanager
+def fits_per_task_at_most(evaluate_candidates, size):
+    """Within the block, joblib sends at most ``size`` fits of ``evaluate_candidates`` in one task.
+
+    ``size`` caps the batch size joblib's auto-batching would choose (the
+    backend's ``compute_batch_size``, which keeps adapting between calls); a
+    ``Parallel`` given a fixed ``batch_size``, or an ``evaluate_candidates``
+    that has no ``parallel`` in its closure, is left as it is.
+
+    Yields
+    ------
+    batch_size : int or None
+        The batch size in force within the block, or None where nothing was
+        changed.
+    """
+    code = getattr(evaluate_candidates, "__code__", None)
+    names = code.co_freevars if code is not None else ()
+    cells = dict(zip(names, getattr(evaluate_candidates, "__closure__", None) or ()))
+    cell = cells.get("parallel")
+    parallel = cell.cell_contents if cell is not None else None
+    backend = getattr(parallel, "_backend", None)
+    if getattr(parallel, "batch_size", None) != "auto" or not callable(getattr(backend, "compute_batch_size", None)):
+        yield None
+        return
+    parallel.batch_size = batch_size = max(1, min(int(size), backend.compute_batch_size()))
+    try:
+        yield batch_size
+    finally:
+        parallel.batch_size = "auto"
 
 
 def has_fit_callbacks(callback_ctx, estimator):
