@@ -1,6 +1,6 @@
 """Scale-out measured: one search sequentially, on loky, on Dask and on Ray.
 
-Five parts, each with ``--part``:
+The parts, each chosen with ``--part``:
 
 ``backends``
     A fits-dominated search (BayesSearchCV over an SVC's ``C`` in 1e-2..1e3
@@ -44,6 +44,12 @@ Five parts, each with ``--part``:
     per worker count, 5-fold CV) on joblib's threading backend. Sleeping
     fits take no CPU, so this part measures the schedule on any machine,
     however loaded, and with more workers than cores.
+``floor``
+    What the machine itself gives two workers: the sequential search of
+    ``backends`` alone, then two copies of it at once in two processes (no
+    joblib backend, nothing shared), ``--repeats`` times. Two copies that
+    take as long as one alone mean the machine runs two fits at full speed,
+    so whatever slows the fits under a backend is the backend's.
 ``overhead``
     BayesSearchCV's proposal time for a batch of ``n`` candidates (``ask(n)``
     and ``tell``, GP surrogate, after 48 observations), for the workers-per-
@@ -73,6 +79,7 @@ import logging  # noqa: E402
 import pickle  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
@@ -283,7 +290,7 @@ def part_backends(args):
         from joblib.externals.loky import get_reusable_executor
 
         get_reusable_executor().shutdown(wait=True)  # fresh loky workers: a cold start
-        for which in ("cold", "warm"):
+        for which in args.fits:
             row = _fit_measured(lambda **kw: make(n_jobs=N_WORKERS, **kw), X, y, N_WORKERS)
             rows.append({"repeat": repeat, "backend": "loky", "fit": which, **row, "load": _load()})
             print(f"  loky {which} {row['wall_s']:.1f} s", flush=True)
@@ -295,7 +302,7 @@ def part_backends(args):
             n_workers=N_WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster, Client(cluster) as client:
             started = time.perf_counter() - start
-            for which in ("cold", "warm"):
+            for which in args.fits:
                 row = _fit_measured(make, X, y, N_WORKERS, lambda: joblib.parallel_backend("dask"))
                 row["warnings"] += _dask_logs(client)
                 rows.append({"repeat": repeat, "backend": "dask", "fit": which, "start_s": started, **row, "load": _load()})
@@ -307,13 +314,40 @@ def part_backends(args):
             register_ray()
             started = time.perf_counter() - start
             try:
-                for which in ("cold", "warm"):
+                for which in args.fits:
                     row = _fit_measured(make, X, y, N_WORKERS, lambda: joblib.parallel_backend("ray"))
                     rows.append({"repeat": repeat, "backend": "ray", "fit": which, "start_s": started, **row, "load": _load()})
                     print(f"  ray {which} {row['wall_s']:.1f} s (ray.init in {started:.1f} s)", flush=True)
             finally:
                 ray.shutdown()
     return {"rows": rows, "ray_installed": ray is not None, "n_samples": args.n_samples, "n_iter": n_iter}
+
+
+def _child_sequential(n_samples, n_iter):
+    """Run in a child process (``--child-sequential``): print the sequential search's wall time."""
+    X, y = _svc_problem(n_samples)
+    search = _svc_search(0, n_iter=n_iter, n_jobs=1)
+    start = time.perf_counter()
+    search.fit(X, y)
+    print(json.dumps(time.perf_counter() - start))
+
+
+def part_floor(args):
+    cmd = [sys.executable, os.path.abspath(__file__), "--child-sequential", "--n-samples", str(args.n_samples),
+           "--n-iter", str(args.n_iter)]
+
+    def spawn():
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    rows = []
+    for repeat in range(args.repeats):
+        alone = json.loads(spawn().communicate()[0])
+        pair = [spawn(), spawn()]
+        both = [json.loads(p.communicate()[0]) for p in pair]
+        rows.append({"repeat": repeat, "alone_s": alone, "two_at_once_s": both, "slowdown": float(np.mean(both)) / alone,
+                     "load": _load()})
+        print(f"  alone {alone:.1f} s, two at once {both[0]:.1f} and {both[1]:.1f} s", flush=True)
+    return {"rows": rows, "n_samples": args.n_samples, "n_iter": args.n_iter}
 
 
 # -- part 2: the 200 MB X under Dask -------------------------------------------
@@ -603,8 +637,9 @@ def report(results, meta):
             f"Median of {max(r['repeat'] for r in rows) + 1} repeats; 1-minute load average during the run "
             f"{min(loads):.2f} to {max(loads):.2f}.",
             "",
-            "| backend | fit | wall (s) | ratio to sequential | idle share | idle in batches (unavoidable) | idle between batches | best score | same candidates | warnings |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| backend | fit | wall (s) | ratio to sequential | fits' own time / sequential | ratio at equal fits' time "
+            "| idle share | idle in batches (unavoidable) | idle between batches | best score | same candidates | warnings |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for backend in ("sequential", "loky", "dask", "ray"):
             for which in ("-", "cold", "warm"):
@@ -614,8 +649,12 @@ def report(results, meta):
                 same = all(r["params"] == seq[0]["params"] for r in sel)
                 n_warn = sum(len(r["warnings"]) for r in sel)
                 start = f" (start {np.median([r['start_s'] for r in sel]):.1f} s)" if "start_s" in sel[0] else ""
+                by_repeat = {r["repeat"]: r for r in seq}
+                busy = float(np.median([r["busy_s"] / by_repeat[r["repeat"]]["busy_s"] for r in sel]))
+                ideal = float(np.median([1 / (N_WORKERS * (1 - r["idle_share"])) for r in sel])) if backend != "sequential" else 1.0
                 lines.append(
                     f"| {backend}{start} | {which} | {_median(sel, 'wall_s'):.1f} | {_median(sel, 'wall_s') / t_seq:.2f} | "
+                    f"{busy:.2f} | {ideal:.2f} | "
                     f"{_median(sel, 'idle_share'):.1%} | {_median(sel, 'idle_in_batches'):.1%} "
                     f"({_median(sel, 'idle_unavoidable_in_batches'):.1%}) | {_median(sel, 'idle_between_batches'):.1%} | "
                     f"{_median(sel, 'best_score'):.4f} | {'yes' if same else 'NO'} | {n_warn} |"
@@ -629,6 +668,14 @@ def report(results, meta):
             lines += ["", "Warnings seen:"] + [f"- `{w}`" for w in warned[:12]]
         if not res["ray_installed"]:
             lines += ["", "Ray is not installed here: no Ray rows (pip install -e '.[ray]')."]
+    if "floor" in results:
+        rows = results["floor"]["rows"]
+        lines += ["", f"### What the machine gives two workers (the sequential search, {results['floor']['n_iter']} candidates, "
+                      "alone and two copies at once)", "",
+                  "| repeat | alone (s) | two at once (s) | slowdown |", "|---|---|---|---|"]
+        for r in rows:
+            lines.append(f"| {r['repeat'] + 1} | {r['alone_s']:.1f} | {r['two_at_once_s'][0]:.1f}, {r['two_at_once_s'][1]:.1f} | "
+                         f"{r['slowdown']:.3f} |")
     if "data" in results:
         lines += ["", "### 200 MB X under Dask (LowDiscrepancySearchCV, RidgeClassifier, 8 candidates in 4 batches, 3-fold CV)", "",
                   "| how | X (MB) | wall (s) | scatter calls | sent by this process (MB) | worker to worker (MB) | received by the workers (MB) | bytes per task (median / max) | warnings |",
@@ -684,14 +731,21 @@ def report(results, meta):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=["all", "backends", "data", "task-bytes", "overhead", "dispatch", "order"], default="all")
+    parser.add_argument("--part", choices=["all", "backends", "floor", "data", "task-bytes", "overhead", "dispatch", "order"],
+                        default="all")
+    parser.add_argument("--child-sequential", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--n-samples", type=int, default=4000)
     parser.add_argument("--n-iter", type=int, default=48)
+    parser.add_argument("--cold-only", dest="fits", action="store_const", const=("cold",), default=("cold", "warm"),
+                        help="backends: fit once on each fresh backend (no second, warm fit)")
     parser.add_argument("--data-mb", type=float, default=200.0)
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (a smoke test)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "scaleout"))
     args = parser.parse_args()
+    if args.child_sequential:  # one process of part floor
+        _child_sequential(args.n_samples, args.n_iter)
+        return
     args.task_obs = (50, 300)
     args.overhead_seeds = 3
     if args.quick:
@@ -702,11 +756,11 @@ def main():
         "versions": _versions(), "load_at_start": _load(), "args": {k: v for k, v in vars(args).items()},
     }
     print(f"{meta['date']}, load {meta['load_at_start']}", flush=True)
-    parts = ["backends", "data", "task-bytes", "overhead", "dispatch", "order"] if args.part == "all" else [args.part]
+    parts = ["backends", "floor", "data", "task-bytes", "overhead", "dispatch", "order"] if args.part == "all" else [args.part]
     results = {}
     for part in parts:
         print(f"== {part}", flush=True)
-        results[part] = {"backends": part_backends, "data": part_data, "task-bytes": part_task_bytes,
+        results[part] = {"backends": part_backends, "floor": part_floor, "data": part_data, "task-bytes": part_task_bytes,
                          "overhead": part_overhead, "dispatch": part_dispatch, "order": part_order}[part](args)
     meta["load_at_end"] = _load()
     text = report(results, meta)
