@@ -58,7 +58,7 @@ The parts, each chosen with ``--part``:
 
 Usage::
 
-    python benchmarks/bench_scaleout.py                   # all parts, 3 repeats (~20 min, idle 2 cores)
+    python benchmarks/bench_scaleout.py                   # all parts, 3 repeats (~25 min, idle 2 cores)
     python benchmarks/bench_scaleout.py --quick           # small sizes, 1 repeat
     python benchmarks/bench_scaleout.py --part backends --repeats 3
 

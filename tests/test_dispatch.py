@@ -196,9 +196,18 @@ class _GroupingBackend(ThreadingBackend):
     def compute_batch_size(self):
         return 4
 
-    def submit(self, func, callback=None):
+
+def _noting_sizes(hand_over):
+    def noted(self, func, callback=None):
         type(self).sizes.append(len(func))
-        return super().submit(func, callback)
+        return hand_over(self, func, callback)
+
+    return noted
+
+
+# joblib >= 1.5 hands its tasks to the backend's ``submit``, older versions to ``apply_async``
+_HAND_OVER = "submit" if hasattr(ThreadingBackend, "submit") else "apply_async"
+setattr(_GroupingBackend, _HAND_OVER, _noting_sizes(getattr(ThreadingBackend, _HAND_OVER)))
 
 
 @pytest.fixture
