@@ -310,9 +310,9 @@ class BaseSearch(_Recording, _Resumable, BaseSearchCV):
         the candidates are handed to ``evaluate_candidates`` in. On
         ``n_workers`` > 1, joblib groups at most ``len(batch) * n_splits_ /
         (_TASKS_PER_WORKER n_workers)`` fits into one task: every worker gets
-        at least ``_TASKS_PER_WORKER`` (8) tasks of the batch where joblib's auto-batching would have sent fewer,
-        larger ones (it groups fits shorter than 0.2 s, and the batch then
-        waits for its last group).
+        at least ``_TASKS_PER_WORKER`` (8) tasks of the batch where joblib's
+        auto-batching would have sent fewer, larger ones (it groups fits
+        shorter than 0.2 s, and the batch then waits for its last group).
         """
         record = self._record
         start = record.n_candidates

@@ -142,6 +142,13 @@ def judge_fit_failures(out, error_score):
     _warn_or_raise_about_fit_failures(out, error_score)
 
 
+def _closure_cells(function):
+    """The cells of ``function``'s closure by variable name (empty for a function without one)."""
+    code = getattr(function, "__code__", None)
+    names = code.co_freevars if code is not None else ()
+    return dict(zip(names, getattr(function, "__closure__", None) or ()))
+
+
 def hand_over_results(evaluate_candidates, params, out, more_results, format_results):
     """Put candidates into the lists ``BaseSearchCV.fit`` builds ``cv_results_`` from.
 
@@ -154,8 +161,7 @@ def hand_over_results(evaluate_candidates, params, out, more_results, format_res
     results : dict
         What ``format_results`` made of the lists, now also scikit-learn's.
     """
-    names = evaluate_candidates.__code__.co_freevars
-    cells = dict(zip(names, evaluate_candidates.__closure__ or ()))
+    cells = _closure_cells(evaluate_candidates)
     needed = ("all_candidate_params", "all_out", "all_more_results", "results")
     if not all(n in cells for n in needed):
         raise RuntimeError(
@@ -190,10 +196,7 @@ def fits_start_from(evaluate_candidates, wrap):
         What ``wrap`` returned, or None (and nothing changed) when this
         ``evaluate_candidates`` has no ``base_estimator``.
     """
-    code = getattr(evaluate_candidates, "__code__", None)
-    names = code.co_freevars if code is not None else ()
-    cells = dict(zip(names, getattr(evaluate_candidates, "__closure__", None) or ()))
-    cell = cells.get("base_estimator")
+    cell = _closure_cells(evaluate_candidates).get("base_estimator")
     if cell is None:
         yield None
         return
@@ -220,10 +223,7 @@ def fits_per_task_at_most(evaluate_candidates, size):
         The batch size in force within the block, or None where nothing was
         changed.
     """
-    code = getattr(evaluate_candidates, "__code__", None)
-    names = code.co_freevars if code is not None else ()
-    cells = dict(zip(names, getattr(evaluate_candidates, "__closure__", None) or ()))
-    cell = cells.get("parallel")
+    cell = _closure_cells(evaluate_candidates).get("parallel")
     parallel = cell.cell_contents if cell is not None else None
     backend = getattr(parallel, "_backend", None)
     if getattr(parallel, "batch_size", None) != "auto" or not callable(getattr(backend, "compute_batch_size", None)):
