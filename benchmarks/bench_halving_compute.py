@@ -116,6 +116,12 @@ HRS, BAYES = "HalvingRandomSearchCV", "BayesSearchCV (full resource)"
 PEER_METHODS = {"DEHB": "dehb", "BOHB (hpbandster)": "bohb", "ASHA (syne-tune)": "asha",
                 "BOHB (syne-tune)": "synebohb"}
 PEERS = tuple(PEER_METHODS)
+# ``--ablation``: HalvingBayesSearchCV with one setting of its proposal model changed, against the
+# default and HalvingRandomSearchCV in the same process (halving_ablation_<task>.json.gz)
+VARIANTS = {"HalvingBayesSearchCV (surrogate=gp)": dict(surrogate="gp"),
+            "HalvingBayesSearchCV (surrogate=tpe)": dict(surrogate="tpe"),
+            "HalvingBayesSearchCV (random_fraction=0)": dict(random_fraction=0.0),
+            "HalvingBayesSearchCV (random_fraction=1)": dict(random_fraction=1.0)}
 FACTOR = 3
 
 
@@ -364,11 +370,11 @@ def run(task, spec, seed, cv, n_cand, peer_python, methods, budget=None):
         return _peers(runs, task, spec, est, X_tr, X_te, y_tr, y_te, cv, seed, budget, max_r,
                       peer_python, methods)
 
-    def ours(name, cost_aware):
+    def ours(name, **settings):
         clock = Clock()
         search = HalvingBayesSearchCV(est, spec["space"], n_candidates=n_cand, brackets="hyperband",
-                                      cost_aware=cost_aware, callbacks=[lambda s: clock.mark(s.n_evaluated)],
-                                      **res_kw, **common)
+                                      callbacks=[lambda s: clock.mark(s.n_evaluated)],
+                                      **settings, **res_kw, **common)
         search.fit(X_tr, y_tr)
         cpu = clock.now()
         rows = _rows_from_cv_results(search.cv_results_, max_r)
@@ -376,10 +382,13 @@ def run(task, spec, seed, cv, n_cand, peer_python, methods, budget=None):
         runs.append(dict(method=name, rows=rows, marks=clock.marks, cpu_s=cpu,
                          total_resource=int(sum(r["resource"] for r in rows) * cv.get_n_splits())))
 
-    ours(OURS, False)
+    ours(OURS)
     budget = runs[0]["cpu_s"]
     if OURS_COST in methods:
-        ours(OURS_COST, True)
+        ours(OURS_COST, cost_aware=True)
+    for name, settings in VARIANTS.items():
+        if name in methods:
+            ours(name, **settings)
 
     if HRS in methods:
         per_split = runs[0]["total_resource"] / cv.get_n_splits()
@@ -521,7 +530,7 @@ def analyse(runs):
     return df, out
 
 
-def to_markdown(analysis, machine, date, quick, n_seeds):
+def _summary_table(analysis, machine, date, quick, n_seeds):
     lines = [f"Machine: {machine}. Date: {date}. {'--quick, ' if quick else ''}{n_seeds} seeds, "
              "n_jobs=1, one BLAS and one torch thread, 3-fold CV, held-out 30 % split. CPU time: "
              "`time.process_time()` of each search (proposals included; for DEHB and BOHB our fits "
@@ -539,15 +548,22 @@ def to_markdown(analysis, machine, date, quick, n_seeds):
                          + (f" ({s['at_budget_missing']} seeds: none yet)" if s["at_budget_missing"] else "")
                          + " | "
                          f"{s['final']:.4f} ± {s['final_se']:.4f} | {reach} |")
+    return lines
+
+
+def _fmt_ratio(r):
+    return "not reached" if not np.isfinite(r) else f"{r:.2f}"
+
+
+def to_markdown(analysis, machine, date, quick, n_seeds):
+    lines = _summary_table(analysis, machine, date, quick, n_seeds)
     lines += ["", "Goals (default = HalvingBayesSearchCV with cost_aware=False; peers = every method but "
               "the two HalvingBayesSearchCV runs):", "",
               "| task | reach ratio, default (goal <= 0.5, never > 1.0) | reach ratio, cost_aware "
               "| HRS's own reach ratio | default at B minus best peer at B (goal > 0) | best peer at B "
               "| cost_aware minus default at B |", "|---|---|---|---|---|---|---|"]
 
-    def fmt(r):
-        return "not reached" if not np.isfinite(r) else f"{r:.2f}"
-
+    fmt = _fmt_ratio
     for task, info in analysis.items():
         by = {s["method"]: s for s in info["summary"]}
         peers = [s for s in info["summary"] if s["method"] not in (OURS, OURS_COST)]
@@ -571,6 +587,27 @@ def to_markdown(analysis, machine, date, quick, n_seeds):
             w, t, n = info["paired"].get(m, (0, 0, 0))
             cells.append(f"{w} / {t} / {n - w - t}" if n else "")
         lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def ablation_markdown(analysis, machine, date, quick, n_seeds):
+    """The summary table, then each variant of the proposal model against the default."""
+    lines = _summary_table(analysis, machine, date, quick, n_seeds)
+    lines += ["", "Each setting against the default, same processes: reach ratio (time for the median "
+              "held-out curve to reach HalvingRandomSearchCV's median final score, over HRS's CPU time), "
+              "held-out score at B minus the default's, and the seeds where the default scores higher / "
+              "the same / lower at B:", "",
+              "| task | method | reach ratio | at B minus default | default higher / same / lower |",
+              "|---|---|---|---|---|"]
+    for task, info in analysis.items():
+        by = {s["method"]: s for s in info["summary"]}
+        for m in [OURS, *VARIANTS]:
+            if m not in by:
+                continue
+            w, t, n = info["paired"].get(m, (0, 0, 0))
+            lines.append(f"| {task} | {m} | {_fmt_ratio(by[m].get('reach_ratio', np.nan))} "
+                         f"| {by[m]['at_budget'] - by[OURS]['at_budget']:+.4f} "
+                         f"| {f'{w} / {t} / {n - w - t}' if n else ''} |")
     return "\n".join(lines) + "\n"
 
 
@@ -612,20 +649,23 @@ def machine_name():
     return f"2-core shared VM ({model}), Python {platform.python_version()}"
 
 
-def report():
+def report(ablation=False):
+    prefix = "halving_ablation" if ablation else "halving_compute"
     runs = []
     for f in sorted(os.listdir(RESULTS)):
-        if f.startswith("halving_compute_") and f.endswith(".json.gz"):
+        if f.startswith(prefix + "_") and f.endswith(".json.gz"):
             with gzip.open(os.path.join(RESULTS, f), "rt") as fh:
                 blob = json.load(fh)
             runs += blob["runs"]
             meta = blob
     df, analysis = analyse(runs)
-    df.to_csv(os.path.join(RESULTS, "halving_compute.csv"), index=False)
-    md = to_markdown(analysis, meta["machine"], meta["date"], meta["quick"], int(df["seed"].nunique()))
-    with open(os.path.join(RESULTS, "halving_compute.md"), "w") as fh:
+    df.to_csv(os.path.join(RESULTS, prefix + ".csv"), index=False)
+    md = (ablation_markdown if ablation else to_markdown)(
+        analysis, meta["machine"], meta["date"], meta["quick"], int(df["seed"].nunique()))
+    with open(os.path.join(RESULTS, prefix + ".md"), "w") as fh:
         fh.write(md)
-    figure(analysis, FIGURE)
+    if not ablation:
+        figure(analysis, FIGURE)
     print(md)
 
 
@@ -637,6 +677,9 @@ def main():
     parser.add_argument("--methods", nargs="*", default=None)
     parser.add_argument("--peer-python", default=None, help="interpreter of the peers' venv")
     parser.add_argument("--report", action="store_true", help="only rebuild the tables and figure")
+    parser.add_argument("--ablation", action="store_true",
+                        help="the default, HalvingRandomSearchCV and the VARIANTS of the proposal model, "
+                             "into halving_ablation_<task>.json.gz")
     parser.add_argument("--resume", action="store_true",
                         help="keep the seeds already in halving_compute_<task>.json.gz, run the others")
     parser.add_argument("--append", default=None, metavar="TAG",
@@ -649,12 +692,13 @@ def main():
     if not args.report:
         n_seeds = args.seeds or (2 if args.quick else 5)
         n_cand = 27 if args.quick else 81
-        methods = args.methods or [OURS, OURS_COST, HRS, BAYES, *PEERS]
+        methods = args.methods or ([OURS, HRS, *VARIANTS] if args.ablation
+                                   else [OURS, OURS_COST, HRS, BAYES, *PEERS])
         cv = StratifiedKFold(3)
         all_tasks = tasks()
         for task in args.tasks or list(all_tasks):
             runs, budgets, seeds = [], {}, range(n_seeds)
-            path = os.path.join(RESULTS, f"halving_compute_{task}.json.gz")
+            path = os.path.join(RESULTS, f"halving_{'ablation' if args.ablation else 'compute'}_{task}.json.gz")
             if args.append:
                 # the new runs go to a file of their own, so that a run still writing ``path`` is left alone
                 with gzip.open(path, "rt") as fh:
@@ -684,7 +728,7 @@ def main():
                 with gzip.open(path, "wt") as fh:
                     json.dump(dict(machine=machine_name(), date=time.strftime("%Y-%m-%d"), quick=args.quick,
                                    n_candidates=n_cand, runs=runs), fh)
-    report()
+    report(args.ablation)
 
 
 if __name__ == "__main__":
