@@ -242,6 +242,8 @@ OPTIMIZERS = {
     "skbayes-gp-meaninc-xi01": lambda: run_skbayes("gp", incumbent="mean", acquisition_kwargs={"xi": 0.01}),
     # ablation: half the default design of 10 points (2026-12-01, sixth session)
     "skbayes-gp-init5": lambda: run_skbayes("gp", n_initial_points=5),
+    # ablation: a larger xi of EI, the strongest lever one at a time on Bayesmark (eleventh session)
+    "skbayes-gp-xi10": lambda: run_skbayes("gp", acquisition_kwargs={"xi": 0.1}),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

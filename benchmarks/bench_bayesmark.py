@@ -139,6 +139,9 @@ def _skbayes_variants():
         "skbayes-gp-lieworst": {"liar": "worst"},
         "skbayes-gp-init8": {"n_initial_points": 8},  # the design is one batch of 8
         "skbayes-gp-init5": {"n_initial_points": 5},  # half the default design (sixth session)
+        # the linear-wine-nll stall (eleventh session): a larger design, a larger xi of EI
+        "skbayes-gp-init15": {"n_initial_points": 15},
+        "skbayes-gp-xi10": {"acquisition_kwargs": {"xi": 0.1}},
         "skbayes-gp-raw": {"y_transform": None},  # scores standardised, not warped
         "skbayes-gp-cand16k": {"n_candidates": 16384},  # 16x the default acquisition candidates in 6-D
         "skbayes-rf-lieworst": {"surrogate": "rf", "liar": "worst"},
