@@ -244,6 +244,7 @@ OPTIMIZERS = {
     "skbayes-gp-init5": lambda: run_skbayes("gp", n_initial_points=5),
     # ablation: a larger xi of EI, the strongest lever one at a time on Bayesmark (eleventh session)
     "skbayes-gp-xi10": lambda: run_skbayes("gp", acquisition_kwargs={"xi": 0.1}),
+    "skbayes-gp-init15": lambda: run_skbayes("gp", n_initial_points=15),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),
