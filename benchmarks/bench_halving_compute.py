@@ -70,6 +70,12 @@ Writes benchmarks/results/halving_compute_<task>.json.gz (every run: curve,
 held-out scores), halving_compute.csv (one row per run), halving_compute.md
 (the tables) and docs/images/halving_compute.png (held-out score against CPU
 time, one panel per task, medians over seeds).
+
+``--ablation`` runs the default, HalvingRandomSearchCV and the ``VARIANTS``
+of the proposal model (``surrogate="gp"``, ``"tpe"``, ``random_fraction``
+0 and 1) in the same processes instead, into halving_ablation_<task>.json.gz,
+halving_ablation.csv and halving_ablation.md (no figure); ``--ablation
+--report`` rebuilds those tables.
 """
 
 import argparse
@@ -681,7 +687,8 @@ def main():
                         help="the default, HalvingRandomSearchCV and the VARIANTS of the proposal model, "
                              "into halving_ablation_<task>.json.gz")
     parser.add_argument("--resume", action="store_true",
-                        help="keep the seeds already in halving_compute_<task>.json.gz, run the others")
+                        help="keep the seeds already in halving_compute_<task>.json.gz (halving_ablation_ "
+                             "with --ablation), run the others")
     parser.add_argument("--append", default=None, metavar="TAG",
                         help="run only the peers in --methods, at the budgets of the runs saved in "
                              "halving_compute_<task>.json.gz (the seeds not yet in the TAG file), into "
