@@ -142,6 +142,9 @@ def _skbayes_variants():
         # the linear-wine-nll stall (eleventh session): a larger design, a larger xi of EI
         "skbayes-gp-init15": {"n_initial_points": 15},
         "skbayes-gp-xi10": {"acquisition_kwargs": {"xi": 0.1}},
+        # ... and the GP's length scales kept shorter (narrower priors, or at most the box)
+        "skbayes-gp-ps05": {"surrogate": GaussianProcess(prior_scale=0.5)},
+        "skbayes-gp-lsmax1": {"surrogate": GaussianProcess(lengthscale_bounds=(0.01, 1.0))},
         "skbayes-gp-raw": {"y_transform": None},  # scores standardised, not warped
         "skbayes-gp-cand16k": {"n_candidates": 16384},  # 16x the default acquisition candidates in 6-D
         "skbayes-rf-lieworst": {"surrogate": "rf", "liar": "worst"},
