@@ -6,7 +6,10 @@ can support; a length scale many times the box along an ordered input makes
 the GP nearly flat along it from few points, which is what hides the
 unsampled notch of linear-wine-nll (docs/benchmarks.md). A column counts as
 one-hot when all its values are 0 or 1 (ordered inputs are encoded strictly
-inside the unit cube). Registers skbayes-gp-lsord1 in both benchmark scripts.
+inside the unit cube). ``max_ordered="prior"`` bounds them at twice the
+prior's centre instead (``2 x lengthscale_prior x sqrt(n_columns)``), which
+grows with the dimension as the prior does. Registers skbayes-gp-lsord1 and
+skbayes-gp-lsordp in both benchmark scripts.
 
 Usage: python benchmarks/results/lengthscale_cap_prototype.py quality|bayesmark <the script's arguments>
 """
@@ -49,10 +52,11 @@ class OrderedCapGP(GaussianProcess):
     def _bounds(self, d):
         bounds = super()._bounds(d)
         one_hot = getattr(self, "_one_hot", np.zeros(d, dtype=bool))
+        cap = 2.0 * self.lengthscale_prior * math.sqrt(max(d, 1)) if self.max_ordered == "prior" else self.max_ordered
         for j in range(d):
             if not one_hot[j]:
                 lo, hi = bounds[1 + j]
-                bounds[1 + j] = (lo, min(hi, math.log(self.max_ordered)))
+                bounds[1 + j] = (lo, min(hi, math.log(cap)))
         return bounds
 
 
@@ -60,12 +64,14 @@ import bench_bayes_common as bc  # noqa: E402
 import bench_bayesmark as bm  # noqa: E402
 
 bc.OPTIMIZERS["skbayes-gp-lsord1"] = lambda: bc.run_skbayes(OrderedCapGP(max_ordered=1.0))
+bc.OPTIMIZERS["skbayes-gp-lsordp"] = lambda: bc.run_skbayes(OrderedCapGP(max_ordered="prior"))
 _variants = bm._skbayes_variants
 
 
 def variants():
     d = _variants()
     d["skbayes-gp-lsord1"] = {"surrogate": OrderedCapGP(max_ordered=1.0)}
+    d["skbayes-gp-lsordp"] = {"surrogate": OrderedCapGP(max_ordered="prior")}
     return d
 
 
