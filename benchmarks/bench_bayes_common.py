@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from skbayes.space import Categorical, Integer, Real
+from skbayes.surrogates import GaussianProcess
 
 # -- test functions --------------------------------------------------------------
 
@@ -74,12 +75,6 @@ def log_regret(trace, f_min):
 
 
 # -- optimizers behind one interface: run(f, space, n, seed) -> (values, times) --------
-
-
-def _gp(**params):
-    from skbayes.surrogates import GaussianProcess
-
-    return GaussianProcess(**params)
 
 
 def run_skbayes(surrogate, acquisition="ei", **kwargs):
@@ -252,8 +247,8 @@ OPTIMIZERS = {
     "skbayes-gp-xi10": lambda: run_skbayes("gp", acquisition_kwargs={"xi": 0.1}),
     "skbayes-gp-init15": lambda: run_skbayes("gp", n_initial_points=15),
     # ablations of the GP's length scales: narrower priors, or no length scale beyond the box
-    "skbayes-gp-ps05": lambda: run_skbayes(_gp(prior_scale=0.5)),
-    "skbayes-gp-lsmax1": lambda: run_skbayes(_gp(lengthscale_bounds=(0.01, 1.0))),
+    "skbayes-gp-ps05": lambda: run_skbayes(GaussianProcess(prior_scale=0.5)),
+    "skbayes-gp-lsmax1": lambda: run_skbayes(GaussianProcess(lengthscale_bounds=(0.01, 1.0))),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),
