@@ -73,9 +73,17 @@ time, one panel per task, medians over seeds).
 
 ``--ablation`` runs the default, HalvingRandomSearchCV and the ``VARIANTS``
 of the proposal model (``surrogate="gp"``, ``"tpe"``, ``random_fraction``
-0 and 1) in the same processes instead, into halving_ablation_<task>.json.gz,
-halving_ablation.csv and halving_ablation.md (no figure); ``--ablation
---report`` rebuilds those tables.
+0 and 1, ``model_levels="all"`` with the default model and the GP; pick
+some with ``--methods``) in the same processes instead, into
+halving_ablation_<task>.json.gz, halving_ablation.csv and
+halving_ablation.md (no figure); ``--ablation --report`` rebuilds those
+tables. ``--prefix NAME`` writes (and reports) NAME_<task>.json.gz,
+NAME.csv and NAME.md instead of the ``halving_ablation`` files, so that a
+new ablation leaves the earlier one's files alone::
+
+    python benchmarks/bench_halving_compute.py --ablation --prefix halving_levels --seeds 8 \
+        --methods HalvingBayesSearchCV HalvingRandomSearchCV \
+        "HalvingBayesSearchCV (model_levels=all)" "HalvingBayesSearchCV (random_fraction=1)"
 """
 
 import argparse
@@ -127,7 +135,9 @@ PEERS = tuple(PEER_METHODS)
 VARIANTS = {"HalvingBayesSearchCV (surrogate=gp)": dict(surrogate="gp"),
             "HalvingBayesSearchCV (surrogate=tpe)": dict(surrogate="tpe"),
             "HalvingBayesSearchCV (random_fraction=0)": dict(random_fraction=0.0),
-            "HalvingBayesSearchCV (random_fraction=1)": dict(random_fraction=1.0)}
+            "HalvingBayesSearchCV (random_fraction=1)": dict(random_fraction=1.0),
+            "HalvingBayesSearchCV (model_levels=all)": dict(model_levels="all"),
+            "HalvingBayesSearchCV (surrogate=gp, model_levels=all)": dict(surrogate="gp", model_levels="all")}
 FACTOR = 3
 
 
@@ -655,8 +665,8 @@ def machine_name():
     return f"2-core shared VM ({model}), Python {platform.python_version()}"
 
 
-def report(ablation=False):
-    prefix = "halving_ablation" if ablation else "halving_compute"
+def report(ablation=False, prefix=None):
+    prefix = prefix or ("halving_ablation" if ablation else "halving_compute")
     runs = []
     for f in sorted(os.listdir(RESULTS)):
         if f.startswith(prefix + "_") and f.endswith(".json.gz"):
@@ -686,6 +696,8 @@ def main():
     parser.add_argument("--ablation", action="store_true",
                         help="the default, HalvingRandomSearchCV and the VARIANTS of the proposal model, "
                              "into halving_ablation_<task>.json.gz")
+    parser.add_argument("--prefix", default=None,
+                        help="with --ablation: the files' prefix instead of halving_ablation")
     parser.add_argument("--resume", action="store_true",
                         help="keep the seeds already in halving_compute_<task>.json.gz (halving_ablation_ "
                              "with --ablation), run the others")
@@ -705,7 +717,8 @@ def main():
         all_tasks = tasks()
         for task in args.tasks or list(all_tasks):
             runs, budgets, seeds = [], {}, range(n_seeds)
-            path = os.path.join(RESULTS, f"halving_{'ablation' if args.ablation else 'compute'}_{task}.json.gz")
+            prefix = args.prefix or f"halving_{'ablation' if args.ablation else 'compute'}"
+            path = os.path.join(RESULTS, f"{prefix}_{task}.json.gz")
             if args.append:
                 # the new runs go to a file of their own, so that a run still writing ``path`` is left alone
                 with gzip.open(path, "rt") as fh:
@@ -735,7 +748,7 @@ def main():
                 with gzip.open(path, "wt") as fh:
                     json.dump(dict(machine=machine_name(), date=time.strftime("%Y-%m-%d"), quick=args.quick,
                                    n_candidates=n_cand, runs=runs), fh)
-    report(args.ablation)
+    report(args.ablation, args.prefix)
 
 
 if __name__ == "__main__":

@@ -373,3 +373,86 @@ def test_a_proposer_instance_proposes_the_later_brackets():
         max_resources=40, min_resources=5, factor=2, brackets=3, surrogate="kde", random_state=0, cv=2,
     ).fit(X, y)
     assert search.cv_results_["params"] != reference.cv_results_["params"]  # gamma 0.3, not 0.15
+
+
+# -- model_levels="all": every configuration, ranked as successive halving ranks it --
+
+
+class _Recorder:
+    """A proposer that records what it is fitted on and proposes at random."""
+
+    def __init__(self):
+        self.calls = []
+
+    def propose(self, space, U, scores, n, rng):
+        self.calls.append((np.array(U), np.array(scores)))
+        return space.sample_unit(n, rng)
+
+
+def _recorded(model_levels):
+    proposer = _Recorder()
+    search = HalvingBayesSearchCV(Bowl(), SPACE, resource="budget", min_resources=1, max_resources=27,
+                                  n_candidates=27, surrogate=proposer, model_levels=model_levels,
+                                  cv=2, random_state=0)
+    search.fit(X60, Y60)
+    # the search proposes with a copy of the proposer it was given
+    return search, search.strategy_.proposer.calls
+
+
+def test_model_levels_all_fits_the_model_on_every_configuration_once():
+    from scipy.stats import rankdata
+
+    search, calls = _recorded("all")
+    _, highest_calls = _recorded("highest")
+    # the second bracket's model: all 27 configurations of the first bracket, against the
+    # 9 of its highest level with enough scores (2 dimensions: at least 4) for "highest"
+    U, ranks = calls[0]
+    assert len(U) == 27 and len(np.unique(U, axis=0)) == 27
+    assert len(highest_calls[0][0]) == 9
+    # expected: the index of the highest level a configuration reached, plus the mid-rank
+    # quantile of its score among all the first bracket's scores at that level
+    res = search.cv_results_
+    first = np.flatnonzero(np.asarray(res["bracket"]) == 0)
+    key = lambda p: (round(p["x"], 9), round(p["z"], 9))  # noqa: E731
+    levels = sorted({res["n_resources"][i] for i in first})
+    expected = {}
+    for index, level in enumerate(levels):
+        rows = [i for i in first if res["n_resources"][i] == level]
+        q = (rankdata([res["mean_test_score"][i] for i in rows]) - 0.5) / len(rows)
+        expected.update({key(res["params"][i]): index + qi for i, qi in zip(rows, q)})
+    space = search.strategy_.spaces[0]
+    got = {key(p): r for p, r in zip(space.from_unit(U), ranks)}
+    assert got.keys() == expected.keys()
+    for k in got:
+        assert got[k] == pytest.approx(expected[k])
+    # so the best configuration of the highest level reached has the highest rank
+    scores, resources = np.asarray(res["mean_test_score"])[first], np.asarray(res["n_resources"])[first]
+    best = res["params"][first[np.lexsort((scores, resources))[-1]]]
+    assert key(space.from_unit(U[np.argmax(ranks)][None, :])[0]) == key(best)
+
+
+def test_model_levels_all_proposes_better_candidates_than_chance():
+    gains = []
+    for seed in range(3):
+        values = {}
+        for setting in [dict(model_levels="all"), dict(random_fraction=1.0)]:
+            search = HalvingBayesSearchCV(Bowl(), SPACE, resource="budget", min_resources=1, max_resources=27,
+                                          n_candidates=27, brackets=3, cv=2, random_state=seed, **setting)
+            search.fit(X60, Y60)
+            h = search.strategy_.history
+            later = (np.array(h["bracket"]) > 0) & (np.array(h["n_resources"]) == 1)
+            U = np.array(h["unit"])[later]
+            values[setting.get("model_levels", "random")] = -np.mean((U[:, 0] - 0.7) ** 2 + (U[:, 1] - 0.2) ** 2)
+        gains.append(values["all"] - values["random"])
+    assert min(gains) > 0
+
+
+def test_model_levels_is_reproducible_and_validated():
+    kwargs = dict(resource="budget", min_resources=1, max_resources=9, cv=2, model_levels="all")
+    a = HalvingBayesSearchCV(Bowl(), SPACE, random_state=3, **kwargs).fit(X60, Y60)
+    b = HalvingBayesSearchCV(Bowl(), SPACE, random_state=3, **kwargs).fit(X60, Y60)
+    assert a.cv_results_["params"] == b.cv_results_["params"]
+    assert "model" in a.strategy_.proposed_by
+    bad = HalvingBayesSearchCV(Bowl(), SPACE, random_state=3, **{**kwargs, "model_levels": "every"})
+    with pytest.raises(ValueError, match="model_levels"):
+        bad.fit(X60, Y60)

@@ -178,7 +178,8 @@ class HalvingBayesSearchCV(_HalvingChecks, BaseSearch):
     surrogate : {"kde", "tpe", "gp", "rf"} or object, default="kde"
         The model that proposes the candidates of later brackets, fitted on
         the highest resource level with enough scores (at least the number
-        of model columns plus 2, as BOHB requires). ``"tpe"``, ``"gp"``,
+        of model columns plus 2, as BOHB requires) or on every configuration
+        (see ``model_levels``). ``"tpe"``, ``"gp"``,
         ``"rf"``: :class:`~skbayes.surrogates.TPE`,
         :class:`~skbayes.surrogates.GaussianProcess` (Matérn 5/2, expected
         improvement) and :class:`~skbayes.surrogates.RandomForest`, as in
@@ -212,6 +213,15 @@ class HalvingBayesSearchCV(_HalvingChecks, BaseSearch):
     random_fraction : float, default=1/3
         Probability that a candidate of a later bracket is drawn uniformly at
         random instead of proposed by the model (BOHB's exploration).
+
+    model_levels : {"highest", "all"}, default="highest"
+        What the model of later brackets is fitted on. ``"highest"``: the
+        scores of the highest resource level with enough of them (BOHB's
+        rule). ``"all"``: every configuration evaluated so far, each once at
+        the highest resource it reached, ranked as successive halving ranks
+        them (first by that resource, then by the score there; the model is
+        given the rank, not the score), so that the first bracket's
+        eliminated candidates tell the model where not to look.
 
     sampler : {"sobol", "halton", "hammersley", "lhs", "poisson-disk", "random"}, \
 default="sobol"
@@ -370,6 +380,7 @@ feature_names_in_
         "sampler": [StrOptions(set(SAMPLERS))],
         "resume": ["boolean", StrOptions({"auto"})],
         "cost_aware": ["boolean"],
+        "model_levels": [StrOptions({"highest", "all"})],
     }
 
     #: warm_start with more brackets extends a fitted search
@@ -393,6 +404,7 @@ feature_names_in_
         surrogate="kde",
         cost_aware=False,
         random_fraction=1 / 3,
+        model_levels="highest",
         sampler="sobol",
         scoring=None,
         n_jobs=None,
@@ -434,6 +446,7 @@ feature_names_in_
         self.surrogate = surrogate
         self.cost_aware = cost_aware
         self.random_fraction = random_fraction
+        self.model_levels = model_levels
         self.sampler = sampler
 
     # -- fit-time checks (called by BaseSearchCV.fit before _run_search) ----
@@ -486,6 +499,7 @@ feature_names_in_
             random_fraction=self.random_fraction,
             sampler=self.sampler,
             cost_aware=self.cost_aware,
+            model_levels=self.model_levels,
             rng=rng,
         )
         strategy.subsample_seed = int(rng.integers(np.iinfo(np.int32).max))

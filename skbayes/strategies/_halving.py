@@ -17,13 +17,15 @@ rung (one ``evaluate_candidates`` call), ``tell`` promotes the best
 bracket come from a low-discrepancy design; those of every later bracket from a
 proposer fitted on the highest resource level that has enough observations,
 with a random fraction kept for exploration (BOHB: Falkner, Klein and Hutter,
-2018).
+2018), or, with ``model_levels="all"``, from a proposer fitted on every
+configuration evaluated so far, ranked as successive halving ranks them.
 """
 
 from dataclasses import dataclass, field
 from math import ceil, floor, log
 
 import numpy as np
+from scipy.stats import rankdata
 
 from ._base import Strategy
 from ._design import LowDiscrepancyDesign
@@ -224,6 +226,16 @@ class HalvingStrategy(Strategy):
         Hand the proposer the log cost of every observation of its level
         (see :meth:`note_costs`), so that it trades expected improvement
         against expected cost.
+    model_levels : {"highest", "all"}, default="highest"
+        What the proposer is fitted on. ``"highest"``: the observations of
+        the highest resource level with ``min_observations`` finite scores
+        (BOHB). ``"all"``: every configuration evaluated so far, once, by
+        the highest resource it reached with a finite score: configurations
+        are ranked first by that resource, then by their score there (the
+        order in which successive halving promotes them), and the proposer
+        is given, as scores, the index of that resource level plus the
+        score's quantile within the level (in ``(0, 1)``); a cost is the
+        one at that level scaled to the largest resource in proportion.
     rng : numpy.random.Generator
 
     Attributes
@@ -256,6 +268,7 @@ class HalvingStrategy(Strategy):
         min_observations=None,
         sampler="sobol",
         cost_aware=False,
+        model_levels="highest",
         rng=None,
     ):
         super().__init__(spaces)
@@ -267,6 +280,9 @@ class HalvingStrategy(Strategy):
         self.min_observations = min_observations
         self.sampler = sampler
         self.cost_aware = cost_aware
+        if model_levels not in ("highest", "all"):
+            raise ValueError(f"model_levels must be 'highest' or 'all'; got {model_levels!r}.")
+        self.model_levels = model_levels
         self.rng = np.random.default_rng(rng)
         self.costs = {}
         self._noted_costs = None
@@ -451,6 +467,41 @@ class HalvingStrategy(Strategy):
                 return obs
         return None
 
+    def _model_all_levels(self):
+        """Every configuration once, ``(subspace, unit, rank score, log cost)``,
+        by the highest resource level it reached with a finite score; None if
+        fewer than the proposer needs.
+
+        The rank score is the level's index plus the score's quantile among
+        the level's finite scores, so that it orders configurations as
+        successive halving does: by the resource reached, then by score.
+        """
+        need = min(self._min_observations(s) for s in self.spaces)
+        costs = self.__dict__.get("costs", {})
+        levels = sorted(self.observations)
+        if not levels:
+            return None
+        top = levels[-1]
+        latest = {}
+        for index, level in enumerate(levels):
+            obs = self.observations[level]
+            scores = np.array([o[2] for o in obs], dtype=float)
+            finite = np.flatnonzero(np.isfinite(scores))
+            if not len(finite):
+                continue
+            # mid-rank quantiles in (0, 1), ties sharing their mean rank
+            quantile = (rankdata(scores[finite]) - 0.5) / len(finite)
+            known = costs.get(level, [])
+            for q, i in zip(quantile, finite):
+                s, u, _ = obs[i]
+                cost = known[i] if i < len(known) else np.nan
+                key = (s, self.spaces[s].keys(u[None, :])[0])
+                # ascending levels: a higher level's entry replaces a lower one's
+                latest[key] = (s, u, index + q, cost + np.log(top / level))
+        if len(latest) < need:
+            return None
+        return list(latest.values())
+
     def _distinct(self, candidates):
         """Replace candidates already evaluated at the bracket's first resource.
 
@@ -483,7 +534,10 @@ class HalvingStrategy(Strategy):
 
     def _new_candidates(self, n):
         rng = self.rng
-        obs = self._model_level()
+        if self.__dict__.get("model_levels", "highest") == "all":
+            obs = self._model_all_levels()
+        else:
+            obs = self._model_level()
         n_random = n if obs is None else int(rng.binomial(n, self.random_fraction))
         n_model = n - n_random
         out = []

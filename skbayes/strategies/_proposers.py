@@ -8,8 +8,11 @@ A proposer has one method::
 ``scores`` their finite scores (greater is better); the result is ``n`` new
 points of the unit cube. A proposer that trades improvement against cost
 also takes ``log_costs`` (the log of the seconds each point took to fit,
-``nan`` where unknown), passed only when the search is cost aware. :class:`HalvingBayesSearchCV` fits a proposer on the
-highest rung with enough observations each time a bracket starts.
+``nan`` where unknown), passed only when the search is cost aware.
+:class:`HalvingBayesSearchCV` fits a proposer each time a bracket starts, on
+the highest rung with enough observations or, with ``model_levels="all"``, on
+every configuration so far, whose ``scores`` are then ranks (the index of the
+highest resource level it reached plus its score's quantile there).
 
 - :class:`ParzenProposer`: BOHB's multivariate kernel density estimator
   (Falkner, Klein and Hutter, 2018): a Parzen density ``l`` over the best
