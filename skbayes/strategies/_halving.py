@@ -235,7 +235,8 @@ class HalvingStrategy(Strategy):
         order in which successive halving promotes them), and the proposer
         is given, as scores, the index of that resource level plus the
         score's quantile within the level (in ``(0, 1)``); a cost is the
-        one at that level scaled to the largest resource in proportion.
+        one at that level scaled, in proportion, to the largest resource
+        evaluated so far.
     rng : numpy.random.Generator
 
     Attributes
