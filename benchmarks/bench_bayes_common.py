@@ -249,6 +249,7 @@ OPTIMIZERS = {
     # ablations of the GP's length scales: narrower priors, or no length scale beyond the box
     "skbayes-gp-ps05": lambda: run_skbayes(GaussianProcess(prior_scale=0.5)),
     "skbayes-gp-lsmax1": lambda: run_skbayes(GaussianProcess(lengthscale_bounds=(0.01, 1.0))),
+    "skbayes-gp-lsordp": lambda: run_skbayes(GaussianProcess(max_ordered_lengthscale="prior")),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

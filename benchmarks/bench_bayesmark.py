@@ -145,6 +145,13 @@ def _skbayes_variants():
         # ... and the GP's length scales kept shorter (narrower priors, or at most the box)
         "skbayes-gp-ps05": {"surrogate": GaussianProcess(prior_scale=0.5)},
         "skbayes-gp-lsmax1": {"surrogate": GaussianProcess(lengthscale_bounds=(0.01, 1.0))},
+        # ... or only those of ordered inputs, at twice the prior's centre (twelfth session's
+        # prototype `lsordp`, a GaussianProcess parameter since the thirteenth), with each lie
+        "skbayes-gp-lsordp": {"surrogate": GaussianProcess(max_ordered_lengthscale="prior")},
+        "skbayes-gp-lsordp-lieworst": {"surrogate": GaussianProcess(max_ordered_lengthscale="prior"),
+                                       "liar": "worst"},
+        "skbayes-gp-lsordp-liebest": {"surrogate": GaussianProcess(max_ordered_lengthscale="prior"),
+                                      "liar": "best"},
         "skbayes-gp-raw": {"y_transform": None},  # scores standardised, not warped
         "skbayes-gp-cand16k": {"n_candidates": 16384},  # 16x the default acquisition candidates in 6-D
         "skbayes-rf-lieworst": {"surrogate": "rf", "liar": "worst"},

@@ -333,7 +333,7 @@ def _surrogate_of(search, subspace):
     if mask.sum() < 2:
         raise ValueError(f"Subspace {subspace} has fewer than two evaluations to fit a model on.")
     space = strategy.spaces[subspace]
-    model = strategy._fresh_surrogate()
+    model = strategy._fresh_surrogate(space)
     if not callable(getattr(model, "predict", None)):
         raise TypeError(
             f"plot_objective needs a surrogate that predicts a mean (surrogate='gp' or "

@@ -766,6 +766,30 @@ class Space:
             return np.empty((U.shape[0], 0))
         return np.hstack(cols)
 
+    def column_kinds(self, encoding="one_hot"):
+        """What each column of a model encoding holds: ``"real"``, ``"integer"`` or ``"categorical"``.
+
+        Parameters
+        ----------
+        encoding : {"one_hot", "unit"}, default="one_hot"
+            ``"one_hot"``: the columns of :meth:`one_hot` (a categorical of
+            ``k`` values gives ``k`` columns of ``"categorical"``);
+            ``"unit"``: the coordinates of :meth:`to_unit`, one per dimension.
+
+        Returns
+        -------
+        kinds : tuple of str
+        """
+        if encoding not in ("one_hot", "unit"):
+            raise ValueError(f"encoding must be 'one_hot' or 'unit'; got {encoding!r}.")
+        kinds = []
+        for dim in self.dimensions:
+            if isinstance(dim, Categorical):
+                kinds += ["categorical"] * (dim.cardinality if encoding == "one_hot" else 1)
+            else:
+                kinds.append("integer" if isinstance(dim, Integer) else "real")
+        return tuple(kinds)
+
 
 def compile_search_spaces(search_spaces, name="search_spaces"):
     """Compile what a user passes as ``search_spaces`` into a list of Spaces.

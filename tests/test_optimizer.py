@@ -338,3 +338,22 @@ def test_auto_incumbent_is_the_mean_for_the_gp_and_the_forest():
     assert not Optimizer({"x": Real(0.0, 1.0)}, surrogate="rf", incumbent="observed")._mean_incumbent_wanted()
     assert Optimizer({"x": Real(0.0, 1.0)}, surrogate="rf", incumbent="mean")._mean_incumbent_wanted()
     assert not Optimizer({"x": Real(0.0, 1.0)}, incumbent="observed")._mean_incumbent_wanted()
+
+
+def test_optimizer_tells_the_gp_its_column_kinds():
+    from skbayes.surrogates import GaussianProcess
+
+    space = [{"x": Real(0.0, 1.0), "k": Categorical(["a", "b"])}, {"n": Integer(1, 9)}]
+    gp = GaussianProcess(max_ordered_lengthscale=0.5)
+    opt = Optimizer(space, surrogate=gp, n_initial_points=6, random_state=0)
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        (p,) = opt.ask(1)
+        opt.tell([p], [float(rng.random())])
+    assert not hasattr(gp, "column_kinds_")  # the template is never fitted nor told
+    kinds = {s: m.column_kinds_ for s, m in opt.surrogates_.items()}
+    assert kinds == {0: opt.spaces[0].column_kinds(), 1: ("integer",)}
+    assert sorted(kinds[0]) == ["categorical", "categorical", "real"]
+    for s, model in opt.surrogates_.items():
+        ordered = np.array(kinds[s]) != "categorical"
+        assert np.all(model.lengthscale_[ordered] <= 0.5 * (1 + 1e-9))

@@ -248,3 +248,13 @@ def test_bad_top_level():
         compile_search_spaces(["C"])
     with pytest.raises(TypeError, match="parameter names must be str"):
         compile_search_spaces({1: [1, 2]})
+
+
+def test_column_kinds_follow_each_encoding():
+    space = Space({"a": Real(0.0, 1.0), "b": Categorical(["x", "y", "z"]), "c": Integer(1, 5)})
+    kinds = space.column_kinds()
+    assert kinds == ("real", "categorical", "categorical", "categorical", "integer")
+    assert len(kinds) == space.one_hot(space.sample_unit(2, np.random.default_rng(0))).shape[1]
+    assert space.column_kinds("unit") == ("real", "categorical", "integer")
+    with pytest.raises(ValueError, match="encoding must be 'one_hot' or 'unit'; got 'onehot'"):
+        space.column_kinds("onehot")

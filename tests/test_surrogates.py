@@ -228,3 +228,48 @@ def test_gp_noise_check_respects_the_noise_bounds():
     plain = GaussianProcess(random_state=0, noise_bounds=(0.1, 0.5), noise_check=None).fit(X, y)
     np.testing.assert_array_equal(bounded.theta_, plain.theta_)
     assert bounded.noise_ >= 0.1
+
+
+def _irrelevant_inputs(n=24, seed=0):
+    # the score depends on x0 only; x1 and a one-hot categorical of 3 values do nothing
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.random(n), rng.random(n), np.eye(3)[rng.integers(0, 3, n)]])
+    return X, _standardise(np.sin(5 * X[:, 0]))
+
+
+def test_gp_max_ordered_lengthscale_bounds_ordered_columns_only():
+    X, y = _irrelevant_inputs()
+    kinds = ("real", "integer", "categorical", "categorical", "categorical")
+    free = GaussianProcess(random_state=0).set_column_kinds(kinds).fit(X, y)
+    assert free.lengthscale_[1] > 5.0  # nothing to learn along x1: the length scale runs away
+    cap = 2 * 0.5 * math.sqrt(5)  # "prior": twice the prior's centre for 5 columns
+    prior = GaussianProcess(random_state=0, max_ordered_lengthscale="prior").set_column_kinds(kinds).fit(X, y)
+    assert np.all(prior.lengthscale_[:2] <= cap * (1 + 1e-9))
+    assert prior.lengthscale_[1] > 0.9 * cap  # pinned at the bound, not below it
+    assert np.any(prior.lengthscale_[2:] > cap)  # the one-hot columns keep lengthscale_bounds
+    fixed = GaussianProcess(random_state=0, max_ordered_lengthscale=0.7).set_column_kinds(kinds).fit(X, y)
+    assert np.all(fixed.lengthscale_[:2] <= 0.7 * (1 + 1e-9))
+    # without the kinds (a GP fitted on its own) every column counts as ordered
+    alone = GaussianProcess(random_state=0, max_ordered_lengthscale=0.7).fit(X, y)
+    assert np.all(alone.lengthscale_ <= 0.7 * (1 + 1e-9))
+    # clone forgets the kinds (learned state); None is the plain GP, bit for bit
+    assert not hasattr(clone(prior), "column_kinds_")
+    none = GaussianProcess(random_state=0, max_ordered_lengthscale=None).set_column_kinds(kinds).fit(X, y)
+    np.testing.assert_array_equal(none.theta_, free.theta_)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("inf"), "auto", True])
+def test_gp_max_ordered_lengthscale_is_validated_at_fit(bad):
+    X, y = _irrelevant_inputs()
+    gp = GaussianProcess(max_ordered_lengthscale=bad)  # __init__ only stores
+    with pytest.raises(ValueError, match="max_ordered_lengthscale must be a positive float, 'prior' or None"):
+        gp.fit(X, y)
+
+
+def test_gp_set_column_kinds_checks_kinds_and_their_number():
+    X, y = _irrelevant_inputs()
+    with pytest.raises(ValueError, match="column kinds must be 'real', 'integer' or 'categorical'; got 'bool'"):
+        GaussianProcess().set_column_kinds(["real", "bool"])
+    gp = GaussianProcess(max_ordered_lengthscale="prior").set_column_kinds(["real", "real"])
+    with pytest.raises(ValueError, match="X has 5 columns; set_column_kinds was told 2"):
+        gp.fit(X, y)

@@ -59,7 +59,7 @@ from ._design import LowDiscrepancyDesign
 from ..acquisition import get_acquisition
 from ..space import Space, compile_search_spaces
 from ..surrogates import make_surrogate
-from ..surrogates._base import _encode
+from ..surrogates._base import _encode, _for_space
 from ..surrogates._warp import _ScoreWarp
 from ..surrogates.tpe import TPE
 
@@ -586,12 +586,13 @@ class Optimizer(Strategy):
         warp = self.y_transform == "yeo-johnson" and not self._sampling
         return _ScoreWarp(told[np.isfinite(told)], warp)
 
-    def _fresh_surrogate(self):
+    def _fresh_surrogate(self, space):
         """A new surrogate for one subspace, a copy of the template (never shared).
 
         The optimizer refits it on the subspace's growing data at every
         proposal: a surrogate that can start from its previous fit
-        (``warm_start``) does.
+        (``warm_start``) does. A surrogate with the ``set_column_kinds`` hook
+        is told what its input columns hold in ``space``.
         """
         model = make_surrogate(self._template)
         if hasattr(model, "get_params"):
@@ -600,7 +601,7 @@ class Optimizer(Strategy):
                 model.set_params(random_state=int(self.rng.integers(np.iinfo(np.int32).max)))
             if "warm_start" in params:
                 model.set_params(warm_start=True)
-        return model
+        return _for_space(model, space)
 
     def _model_proposal(self, exclude, lies, refit):
         told = np.asarray(self.history["score"], dtype=float)
@@ -620,7 +621,7 @@ class Optimizer(Strategy):
             ys = y[mask]
             model = self.surrogates_.get(s)
             if model is None:
-                model = self.surrogates_[s] = self._fresh_surrogate()
+                model = self.surrogates_[s] = self._fresh_surrogate(space)
             X = _encode(model, space, U)
             if self._sampling:
                 model.fit(X, ys, threshold=threshold) if threshold is not None else model.fit(X, ys)

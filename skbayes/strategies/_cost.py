@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from ..space import Categorical
-from ..surrogates._base import _encode
+from ..surrogates._base import _encode, _for_space
 from ..surrogates.gp import GaussianProcess
 
 __all__ = ["LogCostModel"]
@@ -103,7 +103,7 @@ class LogCostModel:
             model = self.models_.get(s)
             if model is None:
                 seed = int(self.rng.integers(np.iinfo(np.int32).max))
-                model = self.models_[s] = GaussianProcess(warm_start=True, random_state=seed)
+                model = self.models_[s] = _for_space(GaussianProcess(warm_start=True, random_state=seed), space)
             model.fit(_encode(model, space, U), z[rows])
         return True
 

@@ -35,6 +35,13 @@ Optional hooks, used when present:
 - ``mean_incumbent = True``: the same choice of incumbent for a model that
   does not learn the noise but whose mean at the told points is a better bar
   than the greatest score (the random forest: its leaf means lie below it).
+- ``set_column_kinds(kinds) -> self``: called once on each fresh copy,
+  before its first ``fit``, with what each column of ``X`` holds (a tuple of
+  ``"real"``, ``"integer"`` or ``"categorical"``, one per column of the
+  model's encoding; ``Space.column_kinds``). The columns of a subspace never
+  change, so the kinds hold for every later ``fit`` and ``update``. The GP
+  reads them to bound the length scales of ordered inputs only
+  (``GaussianProcess(max_ordered_lengthscale=...)``).
 - ``random_state``: a parameter the optimizer seeds from its own generator
   when it is ``None``, so that searches are reproducible.
 
@@ -101,6 +108,14 @@ class SamplingSurrogate(BaseEstimator, ABC):
     def update(self, X, y):
         """Fit on ``X, y`` (the batch path calls this for each further point)."""
         return self.fit(X, y)
+
+
+def _for_space(model, space):
+    """Tell ``model`` the kinds of its input columns in ``space`` (the optional hook); return it."""
+    hook = getattr(model, "set_column_kinds", None)
+    if callable(hook):
+        hook(space.column_kinds(getattr(model, "encoding", "one_hot")))
+    return model
 
 
 def _encode(model, space, U):

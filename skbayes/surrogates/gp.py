@@ -68,6 +68,20 @@ class GaussianProcess(Surrogate):
         Bounds of the noise variance, in units of the standardised scores.
     lengthscale_bounds : tuple of float, default=(0.01, 100.0)
         Bounds of each length scale, in units of the unit cube.
+    max_ordered_lengthscale : float, "prior" or None, default=None
+        A lower upper bound for the length scales of ordered inputs (real and
+        integer columns), in units of the unit cube; the one-hot columns of
+        categoricals keep ``lengthscale_bounds``. ``"prior"``: twice the
+        prior's centre, ``2 * lengthscale_prior * sqrt(n_inputs)`` (1.41 for
+        2 inputs, 3.16 for 10), so that the prior is never clipped. None: no
+        bound but ``lengthscale_bounds``. From few points, the marginal
+        likelihood may explain the scores by a length scale many times the
+        box along an input, which makes the model flat along it and hides
+        what the points have not seen (docs/benchmarks.md, "Shorter length
+        scales against the stall"). A long length scale over one-hot columns
+        only says that the categories score alike. The optimizer tells the
+        model which columns are which (``set_column_kinds``); a GP fitted on
+        its own, without that call, treats every column as ordered.
     amplitude_bounds : tuple of float, default=(0.05, 20.0)
         Bounds of the signal variance ``s2``.
     lengthscale_prior : float, default=0.5
@@ -152,6 +166,7 @@ class GaussianProcess(Surrogate):
         n_restarts=1,
         noise_bounds=(1e-6, 0.5),
         lengthscale_bounds=(0.01, 100.0),
+        max_ordered_lengthscale=None,
         amplitude_bounds=(0.05, 20.0),
         lengthscale_prior=0.5,
         prior_scale=1.0,
@@ -165,6 +180,7 @@ class GaussianProcess(Surrogate):
         self.n_restarts = n_restarts
         self.noise_bounds = noise_bounds
         self.lengthscale_bounds = lengthscale_bounds
+        self.max_ordered_lengthscale = max_ordered_lengthscale
         self.amplitude_bounds = amplitude_bounds
         self.lengthscale_prior = lengthscale_prior
         self.prior_scale = prior_scale
@@ -175,12 +191,57 @@ class GaussianProcess(Surrogate):
         self.noise_check = noise_check
         self.random_state = random_state
 
+    def set_column_kinds(self, kinds):
+        """Say what each input column holds (the surrogate protocol's hook).
+
+        Parameters
+        ----------
+        kinds : sequence of {"real", "integer", "categorical"}
+            One per column of ``X``; ``"categorical"`` marks the one-hot
+            columns, whose length scales ``max_ordered_lengthscale`` leaves
+            alone.
+
+        Returns
+        -------
+        self
+        """
+        kinds = tuple(kinds)
+        bad = [k for k in kinds if k not in ("real", "integer", "categorical")]
+        if bad:
+            raise ValueError(f"column kinds must be 'real', 'integer' or 'categorical'; got {bad[0]!r}.")
+        self.column_kinds_ = kinds
+        return self
+
+    def _check_max_ordered(self):
+        cap = self.max_ordered_lengthscale
+        if cap is None or (isinstance(cap, str) and cap == "prior"):
+            return
+        if isinstance(cap, bool) or not isinstance(cap, numbers.Real) or not 0 < cap < math.inf:
+            raise ValueError(
+                f"max_ordered_lengthscale must be a positive float, 'prior' or None; got {cap!r}."
+            )
+
     # -- hyperparameters: theta = [log s2, log l_1..l_d, log noise] ----------
     def _bounds(self, d):
         lo_l, hi_l = self.lengthscale_bounds
+        bounds_l = [(math.log(lo_l), math.log(hi_l))] * d
+        cap = self.max_ordered_lengthscale
+        if cap is not None:
+            if isinstance(cap, str):  # "prior"
+                cap = 2.0 * self.lengthscale_prior * math.sqrt(max(d, 1))
+            kinds = getattr(self, "column_kinds_", None)
+            if kinds is not None and len(kinds) != d:
+                raise ValueError(
+                    f"X has {d} columns; set_column_kinds was told {len(kinds)}."
+                )
+            top = math.log(max(min(cap, hi_l), lo_l))
+            bounds_l = [
+                b if kinds is not None and kinds[j] == "categorical" else (b[0], top)
+                for j, b in enumerate(bounds_l)
+            ]
         return (
             [tuple(np.log(self.amplitude_bounds))]
-            + [(math.log(lo_l), math.log(hi_l))] * d
+            + bounds_l
             + [tuple(np.log(self.noise_bounds))]
         )
 
@@ -243,6 +304,7 @@ class GaussianProcess(Surrogate):
             isinstance(check, bool) or not isinstance(check, numbers.Real) or not 0 < check < math.inf
         ):
             raise ValueError(f"noise_check must be a positive float or None; got {check!r}.")
+        self._check_max_ordered()
         self._fit_hyperparameters(X, y)
         self._condition(X, y)
         if (
