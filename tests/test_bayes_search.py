@@ -151,6 +151,41 @@ def test_integer_space_and_user_surrogate_instance():
     assert not hasattr(surrogate, "trees_")  # the user's object is cloned, never fitted
 
 
+class _CountingBowl(Bowl):
+    n_fits = 0
+
+    def fit(self, X, y):
+        type(self).n_fits += 1
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "gp, match",
+    [({"max_ordered_lengthscale": 0.0}, "max_ordered_lengthscale must be a positive float, 'prior' or None"),
+     ({"max_ordered_lengthscale": "auto"}, "max_ordered_lengthscale must be a positive float, 'prior' or None"),
+     ({"noise_check": -1.0}, "noise_check must be a positive float or None")],
+)
+def test_bad_gp_parameters_fail_at_fit_before_any_evaluation(gp, match):
+    from skbayes.surrogates import GaussianProcess
+
+    _CountingBowl.n_fits = 0
+    search = BayesSearchCV(_CountingBowl(), BOWL_SPACE, n_iter=12, cv=2, surrogate=GaussianProcess(**gp))
+    with pytest.raises(ValueError, match=match):
+        search.fit(X_BOWL, Y_BOWL)
+    assert _CountingBowl.n_fits == 0  # not after the initial design's evaluations
+
+
+def test_max_ordered_lengthscale_in_a_search_bounds_the_ordered_inputs_only():
+    from skbayes.surrogates import GaussianProcess
+
+    search = BayesSearchCV(Bowl(), BOWL_SPACE, n_iter=14, n_initial_points=6, cv=2, n_points=1, random_state=0,
+                           surrogate=GaussianProcess(max_ordered_lengthscale=0.3)).fit(X_BOWL, Y_BOWL)
+    model = search.strategy_.surrogates_[0]
+    assert model.column_kinds_ == ("real", "real", "categorical", "categorical", "categorical")
+    assert np.all(model.lengthscale_[:2] <= 0.3 * (1 + 1e-9))
+    assert search.best_params_["kind"] == "good"
+
+
 def test_optimizer_kwargs_reach_the_optimizer_and_are_checked():
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression

@@ -70,7 +70,11 @@ def make_surrogate(surrogate):
     if hasattr(surrogate, "get_params"):
         from sklearn.base import clone
 
-        return clone(surrogate)
-    import copy
+        model = clone(surrogate)
+    else:
+        import copy
 
-    return copy.deepcopy(surrogate)
+        model = copy.deepcopy(surrogate)
+    if isinstance(model, GaussianProcess):
+        model._check_params()  # bad parameters fail before the first evaluation, not after the design
+    return model

@@ -212,7 +212,13 @@ class GaussianProcess(Surrogate):
         self.column_kinds_ = kinds
         return self
 
-    def _check_max_ordered(self):
+    def _check_params(self):
+        """Check the parameters that have a legal range (``fit`` calls it, and ``make_surrogate``)."""
+        check = self.noise_check
+        if check is not None and (
+            isinstance(check, bool) or not isinstance(check, numbers.Real) or not 0 < check < math.inf
+        ):
+            raise ValueError(f"noise_check must be a positive float or None; got {check!r}.")
         cap = self.max_ordered_lengthscale
         if cap is None or (isinstance(cap, str) and cap == "prior"):
             return
@@ -299,12 +305,8 @@ class GaussianProcess(Surrogate):
         """
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float).reshape(-1)
+        self._check_params()
         check = self.noise_check
-        if check is not None and (
-            isinstance(check, bool) or not isinstance(check, numbers.Real) or not 0 < check < math.inf
-        ):
-            raise ValueError(f"noise_check must be a positive float or None; got {check!r}.")
-        self._check_max_ordered()
         self._fit_hyperparameters(X, y)
         self._condition(X, y)
         if (
