@@ -81,7 +81,10 @@ class GaussianProcess(Surrogate):
         scales against the stall"). A long length scale over one-hot columns
         only says that the categories score alike. The optimizer tells the
         model which columns are which (``set_column_kinds``); a GP fitted on
-        its own, without that call, treats every column as ordered.
+        its own, without that call, treats every column as ordered. On the
+        Bayesmark problems ``"prior"`` scored higher one candidate at a time
+        and lower in batches of 8, so it is not the default
+        (docs/benchmarks.md, "The length-scale bound in batches").
     amplitude_bounds : tuple of float, default=(0.05, 20.0)
         Bounds of the signal variance ``s2``.
     lengthscale_prior : float, default=0.5
