@@ -250,6 +250,7 @@ OPTIMIZERS = {
     "skbayes-gp-ps05": lambda: run_skbayes(GaussianProcess(prior_scale=0.5)),
     "skbayes-gp-lsmax1": lambda: run_skbayes(GaussianProcess(lengthscale_bounds=(0.01, 1.0))),
     "skbayes-gp-lsordp": lambda: run_skbayes(GaussianProcess(max_ordered_lengthscale="prior")),
+    "skbayes-gp-unbounded": lambda: run_skbayes(GaussianProcess(max_ordered_lengthscale=None)),
     "skopt-gp": lambda: run_skopt("GP"),
     "skopt-rf": lambda: run_skopt("RF"),
     "optuna-tpe": lambda: run_optuna("tpe"),

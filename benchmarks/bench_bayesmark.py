@@ -148,6 +148,9 @@ def _skbayes_variants():
         # ... or only those of ordered inputs, at twice the prior's centre (twelfth session's
         # prototype `lsordp`, a GaussianProcess parameter since the thirteenth), with each lie
         "skbayes-gp-lsordp": {"surrogate": GaussianProcess(max_ordered_lengthscale="prior")},
+        # no bound, one at a time too: the default GP before the thirteenth session (the
+        # default since, max_ordered_lengthscale="auto", is "prior" one at a time, None in batches)
+        "skbayes-gp-unbounded": {"surrogate": GaussianProcess(max_ordered_lengthscale=None)},
         "skbayes-gp-lsordp-lieworst": {"surrogate": GaussianProcess(max_ordered_lengthscale="prior"),
                                        "liar": "worst"},
         "skbayes-gp-lsordp-liebest": {"surrogate": GaussianProcess(max_ordered_lengthscale="prior"),

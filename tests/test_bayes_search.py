@@ -161,8 +161,8 @@ class _CountingBowl(Bowl):
 
 @pytest.mark.parametrize(
     "gp, match",
-    [({"max_ordered_lengthscale": 0.0}, "max_ordered_lengthscale must be a positive float, 'prior' or None"),
-     ({"max_ordered_lengthscale": "auto"}, "max_ordered_lengthscale must be a positive float, 'prior' or None"),
+    [({"max_ordered_lengthscale": 0.0}, "max_ordered_lengthscale must be a positive float, 'prior', 'auto' or None"),
+     ({"max_ordered_lengthscale": "always"}, "max_ordered_lengthscale must be a positive float, 'prior', 'auto' or None"),
      ({"noise_check": -1.0}, "noise_check must be a positive float or None")],
 )
 def test_bad_gp_parameters_fail_at_fit_before_any_evaluation(gp, match):

@@ -357,3 +357,27 @@ def test_optimizer_tells_the_gp_its_column_kinds():
     for s, model in opt.surrogates_.items():
         ordered = np.array(kinds[s]) != "categorical"
         assert np.all(model.lengthscale_[ordered] <= 0.5 * (1 + 1e-9))
+
+
+def test_default_gp_bounds_length_scales_one_at_a_time_not_in_batches():
+    # max_ordered_lengthscale="auto": "prior" for a lone proposal, None for a batch
+    space = {"x": Real(0.0, 1.0), "z": Real(0.0, 1.0)}
+    opt = Optimizer(space, n_initial_points=5, random_state=0)
+    f = lambda p: -((p["x"] - 0.3) ** 2)  # noqa: E731  (z does nothing: its length scale runs away)
+    cap = 2 * 0.5 * np.sqrt(2)
+    for _ in range(12):
+        (p,) = opt.ask(1)
+        opt.tell([p], [f(p)])
+    model = opt.surrogates_[0]
+    assert model.max_ordered_lengthscale == "prior"
+    assert model.lengthscale_[1] <= cap * (1 + 1e-9)
+    batch = opt.ask(4)
+    assert model.max_ordered_lengthscale is None
+    assert model.lengthscale_[1] > cap  # free in a batch
+    opt.tell(batch, [f(p) for p in batch])
+    opt.ask(1)  # one at a time again: bounded again, from a clipped start
+    assert model.max_ordered_lengthscale == "prior"
+    assert model.lengthscale_[1] <= cap * (1 + 1e-9)
+    assert opt._template.max_ordered_lengthscale == "auto"  # the template is never changed
+    opt.ask(1)  # with a candidate pending, a lone ask is a batch: its lie spreads it
+    assert model.max_ordered_lengthscale is None

@@ -256,13 +256,27 @@ def test_gp_max_ordered_lengthscale_bounds_ordered_columns_only():
     assert not hasattr(clone(prior), "column_kinds_")
     none = GaussianProcess(random_state=0, max_ordered_lengthscale=None).set_column_kinds(kinds).fit(X, y)
     np.testing.assert_array_equal(none.theta_, free.theta_)
+    assert GaussianProcess().max_ordered_lengthscale == "auto"  # on its own, "auto" is None
 
 
-@pytest.mark.parametrize("bad", [0, -1.0, float("inf"), "auto", True])
+def test_gp_warm_start_across_changed_bounds_starts_inside_them():
+    # the optimizer may bound a copy for one fit and not the next ("auto"):
+    # a fit under other bounds is clipped and refitted, never kept
+    X, y = _irrelevant_inputs(n=30)
+    gp = GaussianProcess(random_state=0, warm_start=True, max_ordered_lengthscale=None).fit(X, y)
+    assert gp.lengthscale_[1] > 5.0
+    gp.set_params(max_ordered_lengthscale=0.5).fit(X, y)  # no new point: would keep theta
+    assert np.all(gp.lengthscale_ <= 0.5 * (1 + 1e-9))
+    kept = gp.theta_.copy()
+    gp.fit(X, y)  # same bounds, no new point: kept
+    np.testing.assert_array_equal(gp.theta_, kept)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("inf"), "always", True])
 def test_gp_max_ordered_lengthscale_is_validated_at_fit(bad):
     X, y = _irrelevant_inputs()
     gp = GaussianProcess(max_ordered_lengthscale=bad)  # __init__ only stores
-    with pytest.raises(ValueError, match="max_ordered_lengthscale must be a positive float, 'prior' or None"):
+    with pytest.raises(ValueError, match="max_ordered_lengthscale must be a positive float, 'prior', 'auto' or None"):
         gp.fit(X, y)
 
 

@@ -54,7 +54,10 @@ class BayesSearchCV(BaseSearch):
     surrogate : {"gp", "rf", "tpe"} or object, default="gp"
         ``"gp"``: Gaussian process, Matérn 5/2 kernel with one length scale per
         dimension and learned noise, the most sample-efficient for up to a few
-        dozen mostly continuous dimensions. ``"rf"``: random forest (mean and
+        dozen mostly continuous dimensions; with ``n_points=1`` the length
+        scales of its real and integer inputs are bounded, so that it keeps
+        looking where its design did not (``GaussianProcess(max_ordered_lengthscale=...)``
+        says more). ``"rf"``: random forest (mean and
         spread of its trees), for large or mostly categorical spaces.
         ``"tpe"``: tree-structured Parzen estimator, the cheapest per
         proposal, categoricals and conditional subspaces natively. An

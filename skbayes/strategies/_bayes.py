@@ -92,7 +92,10 @@ class Optimizer(Strategy):
         surrogate (see :mod:`skbayes.surrogates._base`): each subspace gets a
         copy of its own (cloned, or deep-copied if it has no ``get_params``),
         with ``warm_start=True`` if it takes that parameter; one without an
-        ``update`` method is refitted for each point of a batch.
+        ``update`` method is refitted for each point of a batch. A GP with
+        ``max_ordered_lengthscale="auto"`` (its default) has the length
+        scales of its ordered inputs bounded when an ask proposes one
+        candidate with none pending, and not in batches.
     acquisition : {"ei", "pi", "ucb"} or callable, default="ei"
         ``"ei"``: log expected improvement; ``"pi"``: (log) probability of
         improvement; ``"ucb"``: upper confidence bound. A callable
@@ -509,6 +512,7 @@ class Optimizer(Strategy):
             exclude[s].update(self.spaces[s].keys(u[None, :]))
         out = []
         refit = True
+        alone = n == 1 and not pending  # one candidate, none pending: no lies spread it
         n_explore = self._n_explorations()
         while len(out) < n:
             if self._next_initial < len(self._initial):
@@ -524,7 +528,7 @@ class Optimizer(Strategy):
                     break
                 s, u = choice
             else:
-                choice = self._model_proposal(exclude, pending + out, refit)
+                choice = self._model_proposal(exclude, pending + out, refit, alone)
                 refit = False
                 if choice is None:
                     break
@@ -603,7 +607,19 @@ class Optimizer(Strategy):
                 model.set_params(warm_start=True)
         return _for_space(model, space)
 
-    def _model_proposal(self, exclude, lies, refit):
+    def _adapt(self, model, alone):
+        """Set, on the optimizer's own copy of the surrogate, what depends on the ask.
+
+        ``max_ordered_lengthscale="auto"`` (the GP's default) becomes
+        ``"prior"`` when the ask proposes one candidate with none pending, and
+        None for a batch (docs/benchmarks.md, "The length-scale bound:
+        batches, more problems, and a default by the batch size").
+        """
+        wanted = getattr(self._template, "max_ordered_lengthscale", None)
+        if isinstance(wanted, str) and wanted == "auto" and hasattr(model, "set_params"):
+            model.set_params(max_ordered_lengthscale="prior" if alone else None)
+
+    def _model_proposal(self, exclude, lies, refit, alone=False):
         told = np.asarray(self.history["score"], dtype=float)
         if not np.isfinite(told).any():
             return self._random_proposal(exclude)
@@ -641,6 +657,7 @@ class Optimizer(Strategy):
                 continue
             # a surrogate without `update` is refitted for each lie of a batch
             if refit or not callable(getattr(model, "update", None)):
+                self._adapt(model, alone)
                 model.fit(X, ys)
             else:
                 model.update(X, ys)

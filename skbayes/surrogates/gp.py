@@ -68,23 +68,29 @@ class GaussianProcess(Surrogate):
         Bounds of the noise variance, in units of the standardised scores.
     lengthscale_bounds : tuple of float, default=(0.01, 100.0)
         Bounds of each length scale, in units of the unit cube.
-    max_ordered_lengthscale : float, "prior" or None, default=None
+    max_ordered_lengthscale : float, "prior", "auto" or None, default="auto"
         A lower upper bound for the length scales of ordered inputs (real and
         integer columns), in units of the unit cube; the one-hot columns of
         categoricals keep ``lengthscale_bounds``. ``"prior"``: twice the
         prior's centre, ``2 * lengthscale_prior * sqrt(n_inputs)`` (1.41 for
         2 inputs, 3.16 for 10), so that the prior is never clipped. None: no
-        bound but ``lengthscale_bounds``. From few points, the marginal
-        likelihood may explain the scores by a length scale many times the
-        box along an input, which makes the model flat along it and hides
-        what the points have not seen (docs/benchmarks.md, "Shorter length
-        scales against the stall"). A long length scale over one-hot columns
-        only says that the categories score alike. The optimizer tells the
-        model which columns are which (``set_column_kinds``); a GP fitted on
-        its own, without that call, treats every column as ordered. On the
-        Bayesmark problems ``"prior"`` scored higher one candidate at a time
-        and lower in batches of 8, so it is not the default
-        (docs/benchmarks.md, "The length-scale bound in batches").
+        bound but ``lengthscale_bounds``. ``"auto"``: the optimizer chooses
+        on its own copy, ask by ask: ``"prior"`` when it proposes one
+        candidate with none pending (``n_points=1``), None for a batch; a GP
+        fitted on its own takes None.
+
+        From few points, the marginal likelihood may explain the scores by a
+        length scale many times the box along an input, which makes the
+        model flat along it and hides what the points have not seen
+        (docs/benchmarks.md, "Shorter length scales against the stall"). A
+        long length scale over one-hot columns only says that the
+        categories score alike. The optimizer tells the model which columns
+        are which (``set_column_kinds``); a GP fitted on its own, without
+        that call, treats every column as ordered. On the Bayesmark problems
+        the bound ended a stall one candidate at a time and cost batches of
+        8, whose lies spread the proposals already: hence ``"auto"``
+        (docs/benchmarks.md, "The length-scale bound: batches, more problems,
+        and a default by the batch size").
     amplitude_bounds : tuple of float, default=(0.05, 20.0)
         Bounds of the signal variance ``s2``.
     lengthscale_prior : float, default=0.5
@@ -169,7 +175,7 @@ class GaussianProcess(Surrogate):
         n_restarts=1,
         noise_bounds=(1e-6, 0.5),
         lengthscale_bounds=(0.01, 100.0),
-        max_ordered_lengthscale=None,
+        max_ordered_lengthscale="auto",
         amplitude_bounds=(0.05, 20.0),
         lengthscale_prior=0.5,
         prior_scale=1.0,
@@ -223,11 +229,11 @@ class GaussianProcess(Surrogate):
         ):
             raise ValueError(f"noise_check must be a positive float or None; got {check!r}.")
         cap = self.max_ordered_lengthscale
-        if cap is None or (isinstance(cap, str) and cap == "prior"):
+        if cap is None or (isinstance(cap, str) and cap in ("prior", "auto")):
             return
         if isinstance(cap, bool) or not isinstance(cap, numbers.Real) or not 0 < cap < math.inf:
             raise ValueError(
-                f"max_ordered_lengthscale must be a positive float, 'prior' or None; got {cap!r}."
+                f"max_ordered_lengthscale must be a positive float, 'prior', 'auto' or None; got {cap!r}."
             )
 
     # -- hyperparameters: theta = [log s2, log l_1..l_d, log noise] ----------
@@ -235,6 +241,8 @@ class GaussianProcess(Surrogate):
         lo_l, hi_l = self.lengthscale_bounds
         bounds_l = [(math.log(lo_l), math.log(hi_l))] * d
         cap = self.max_ordered_lengthscale
+        if isinstance(cap, str) and cap == "auto":
+            cap = None  # fitted on its own; the optimizer sets "prior" or None on its copy
         if cap is not None:
             if isinstance(cap, str):  # "prior"
                 cap = 2.0 * self.lengthscale_prior * math.sqrt(max(d, 1))
@@ -329,11 +337,14 @@ class GaussianProcess(Surrogate):
         lo = np.array([b[0] for b in bounds])
         hi = np.array([b[1] for b in bounds])
         if not self.warm_start:  # forget the previous fit
-            for name in ("theta_", "n_fits_", "n_optimised_"):
+            for name in ("theta_", "n_fits_", "n_optimised_", "_optimised_bounds"):
                 self.__dict__.pop(name, None)
         previous = getattr(self, "theta_", None)
         warm = previous is not None and previous.shape == centre.shape
-        if warm and n >= 20 and n < getattr(self, "n_optimised_", 0) * (1.0 + self.refit_fraction):
+        # the bounds may change between fits (max_ordered_lengthscale="auto"):
+        # a fit under other bounds is a start (clipped), never a result to keep
+        same_bounds = warm and getattr(self, "_optimised_bounds", None) == bounds
+        if same_bounds and n >= 20 and n < getattr(self, "n_optimised_", 0) * (1.0 + self.refit_fraction):
             # few new points since the last optimisation: keep the hyperparameters
             return
         if n < 2:
@@ -343,12 +354,13 @@ class GaussianProcess(Surrogate):
             starts = [np.clip(centre, lo, hi)]
             self.n_fits_ = getattr(self, "n_fits_", 0) + 1
             self.n_optimised_ = n
+            self._optimised_bounds = bounds
             if warm:
                 # warm start from the previous fit; every `recentre_every`
                 # fits, also from the prior's centre (a way out of a poor mode)
                 if self.n_fits_ % self.recentre_every:
                     starts = []
-                starts.insert(0, previous)
+                starts.insert(0, np.clip(previous, lo, hi))
             else:
                 rng = np.random.default_rng(self.random_state)
                 for _ in range(self.n_restarts):
