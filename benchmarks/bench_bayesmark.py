@@ -146,7 +146,8 @@ def _skbayes_variants():
         "skbayes-gp-ps05": {"surrogate": GaussianProcess(prior_scale=0.5)},
         "skbayes-gp-lsmax1": {"surrogate": GaussianProcess(lengthscale_bounds=(0.01, 1.0))},
         # ... or only those of ordered inputs, at twice the prior's centre (twelfth session's
-        # prototype `lsordp`, a GaussianProcess parameter since the thirteenth), with each lie
+        # prototype `lsordp`, a GaussianProcess parameter since the thirteenth), also with the
+        # worst and the best lie
         "skbayes-gp-lsordp": {"surrogate": GaussianProcess(max_ordered_lengthscale="prior")},
         # no bound, one at a time too: the default GP before the thirteenth session (the
         # default since, max_ordered_lengthscale="auto", is "prior" one at a time, None in batches)

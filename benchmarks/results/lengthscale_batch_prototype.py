@@ -1,7 +1,7 @@
 """Prototype (thirteenth session): why ``max_ordered_lengthscale="prior"`` costs batches.
 
 Two variants for ``bench_bayesmark.py`` (docs/benchmarks.md, "The length-scale
-bound in batches"):
+bound: batches, more problems, and a default by the batch size"):
 
 - ``skbayes-gp-lsordp-freelie``: the bounded GP chooses the first point of a
   batch; the lies of the later points are conditioned under an unbounded fit
