@@ -313,7 +313,11 @@ def plot_evaluations(search, dimensions=None, *, ax=None, subspace=0, cmap="viri
 
 
 def _surrogate_of(search, subspace):
-    """A surrogate fitted on every told score of ``subspace``, and the score scale."""
+    """The search's surrogate of ``subspace`` refitted on every told score, and the score scale.
+
+    Returns the space, a function from unit points to predicted scores, the
+    told unit points and the fitted model.
+    """
     strategy = getattr(search, "strategy_", None)
     needed = ("_data", "_fresh_surrogate")
     if strategy is None or not all(hasattr(strategy, a) for a in needed):
@@ -333,7 +337,12 @@ def _surrogate_of(search, subspace):
     if mask.sum() < 2:
         raise ValueError(f"Subspace {subspace} has fewer than two evaluations to fit a model on.")
     space = strategy.spaces[subspace]
-    model = strategy._fresh_surrogate(space)
+    # the search's own copy, with the settings of its last proposal there (the
+    # GP's length-scale bound of a one-at-a-time search, say); a fresh one
+    # when the model never proposed in this subspace
+    model = getattr(strategy, "surrogates_", {}).get(subspace)
+    if model is None:
+        model = strategy._fresh_surrogate(space)
     if not callable(getattr(model, "predict", None)):
         raise TypeError(
             f"plot_objective needs a surrogate that predicts a mean (surrogate='gp' or "
@@ -347,14 +356,15 @@ def _surrogate_of(search, subspace):
         z = np.asarray(model.predict(_encode(model, space, V)), dtype=float).reshape(-1)
         return warp.inverse(z)
 
-    return space, predict, U
+    return space, predict, U, model
 
 
 def plot_objective(search, dimensions=None, *, ax=None, subspace=0, n_points=40, n_samples=200, random_state=0):
     """Partial dependence of the score on each dimension, from the search's surrogate.
 
     For each dimension, the surrogate of a fitted
-    :class:`~skbayes.BayesSearchCV` (refitted on every evaluation) predicts
+    :class:`~skbayes.BayesSearchCV` (a copy of the one its last proposal
+    used, with that proposal's settings, refitted on every evaluation) predicts
     the score along a grid of the dimension's values, averaged over
     ``n_samples`` random values of the other dimensions: how the score
     depends on this dimension alone, on average. The evaluated candidates are
@@ -385,7 +395,7 @@ def plot_objective(search, dimensions=None, *, ax=None, subspace=0, n_points=40,
     plt = _pyplot()
     _check_fitted(search, "plot_objective")
     space, names = _plotted_dimensions(search, dimensions, subspace)
-    space, predict, U_told = _surrogate_of(search, subspace)
+    space, predict, U_told, _ = _surrogate_of(search, subspace)
     if not (isinstance(n_points, numbers.Integral) and n_points >= 2):
         raise ValueError(f"n_points must be an int >= 2; got {n_points!r}.")
     if not (isinstance(n_samples, numbers.Integral) and n_samples >= 1):

@@ -121,6 +121,21 @@ def test_objective_is_the_surrogates_partial_dependence(fitted):
     plt.close(fig)
 
 
+@pytest.mark.parametrize("n_points, bound", [(1, "prior"), (2, None)])
+def test_objective_uses_the_model_the_search_proposed_with(n_points, bound):
+    # one at a time the GP's ordered length scales are bounded ("auto"); the
+    # plot refits that very setting, not a fresh GP's
+    from skbayes import BayesSearchCV
+
+    X, y = make_classification(n_samples=80, n_features=4, random_state=0)
+    search = BayesSearchCV(LogisticRegression(), SPACE, n_iter=14, n_points=n_points, cv=2, random_state=0)
+    search.fit(X, y)
+    assert search.strategy_.surrogates_[0].max_ordered_lengthscale == bound
+    *_, model = plots._surrogate_of(search, 0)
+    assert model.max_ordered_lengthscale == bound
+    assert model is not search.strategy_.surrogates_[0], "the search's own model is left as it was"
+
+
 def test_objective_draws_categories_as_points_not_a_line(fitted):
     search = fitted["bayes"]
     fig, (num, cat) = plt.subplots(1, 2)
