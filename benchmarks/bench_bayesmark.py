@@ -126,8 +126,6 @@ class _BoundEveryColumnGP(GaussianProcess):
 
 def _skbayes_variants():
     """Optimizer keywords of each ``skbayes-*`` optimizer (ablations of the default)."""
-    from skbayes.surrogates import GaussianProcess
-
     return {
         "skbayes-tpe": {"surrogate": "tpe"},
         "skbayes-rf": {"surrogate": "rf"},
