@@ -74,7 +74,8 @@ time, one panel per task, medians over seeds).
 
 ``--ablation`` runs the default, HalvingRandomSearchCV and the ``VARIANTS``
 of the proposal model (``surrogate="gp"``, ``"tpe"``, ``random_fraction``
-0 and 1, ``model_levels="all"`` with the default model and the GP; pick
+0 and 1, ``model_levels="all"`` with the default model and the GP,
+``brackets=4`` with and without it, a floor on the Parzen bandwidths; pick
 some with ``--methods``) in the same processes instead, into
 halving_ablation_<task>.json.gz, halving_ablation.csv and
 halving_ablation.md (no figure); ``--ablation --report`` rebuilds those
@@ -145,7 +146,7 @@ VARIANTS = {"HalvingBayesSearchCV (surrogate=gp)": dict(surrogate="gp"),
             "HalvingBayesSearchCV (brackets=4)": dict(brackets=4),
             "HalvingBayesSearchCV (brackets=4, model_levels=all)": dict(brackets=4, model_levels="all"),
             # a floor on the Parzen bandwidths (unit-cube units; default 1e-3), against proposals that
-            # cluster on a few close good points (svc: a fifth of the model's candidates within 0.01)
+            # cluster on a few close good points (svc10k: 18 % of the candidates within 0.01 of another)
             "HalvingBayesSearchCV (min_bandwidth=0.05)": dict(surrogate=ParzenProposer(min_bandwidth=0.05))}
 FACTOR = 3
 DEFAULT_TASKS = ("hgb", "sgd", "svc", "mlp", "net")  # the 10k variants run when named
