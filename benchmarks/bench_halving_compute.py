@@ -415,7 +415,7 @@ def run(task, spec, seed, cv, n_cand, peer_python, methods, budget=None):
 
     def ours(name, **settings):
         clock = Clock()
-        settings = dict(dict(brackets="hyperband"), **settings)
+        settings = {"brackets": "hyperband", **settings}
         search = HalvingBayesSearchCV(est, spec["space"], n_candidates=n_cand,
                                       callbacks=[lambda s: clock.mark(s.n_evaluated)],
                                       **settings, **res_kw, **common)
